@@ -1,0 +1,24 @@
+//! The receiving MTA: an SMTP server that records exactly what crossed the
+//! socket.
+//!
+//! Every accepted message is stored in a [`Mailbox`] with its envelope, the
+//! peer and client addresses (the client IP from a PROXY header when the
+//! relay sent one) and the raw bytes, before the `250` goes back to the
+//! client.
+//!
+//! # Layout
+//!
+//! - `mailbox`: [`Mailbox`], the store, and [`Captured`] messages.
+//! - `server`: [`CaptureConfig`] and [`run`], the SMTP server around it.
+//! - `handle`: [`CaptureHandle`], a running capture that stops on drop.
+//! - `received`: [`received_header`], the trace header a receiver adds.
+
+mod handle;
+mod mailbox;
+mod received;
+mod server;
+
+pub use handle::CaptureHandle;
+pub use mailbox::{Captured, CapturedEnvelope, Mailbox};
+pub use received::received_header;
+pub use server::{CaptureConfig, run};

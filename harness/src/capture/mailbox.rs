@@ -1,0 +1,195 @@
+//! The store of captured messages.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Serialize, Serializer};
+use tokio::sync::watch;
+
+use crate::smtp::Transaction;
+
+/// One message as the capture received it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Captured {
+    /// The arrival order, from 1.
+    pub seq: u64,
+    /// The queue id given in the `250` reply, e.g. `C000001`.
+    pub id: String,
+    /// When the message was stored.
+    #[serde(serialize_with = "rfc3339")]
+    pub received_at: DateTime<Utc>,
+    /// The SMTP envelope and where it came from.
+    pub envelope: CapturedEnvelope,
+    /// The exact bytes of the message (dot-unstuffed, line endings as
+    /// received).
+    #[serde(skip)]
+    pub raw: Vec<u8>,
+}
+
+/// The envelope of a captured message and the client that sent it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CapturedEnvelope {
+    /// The client IP: from the PROXY header when there was one, else the
+    /// peer's.
+    pub client_ip: IpAddr,
+    /// The socket peer address.
+    pub peer: SocketAddr,
+    /// Whether `client_ip` came from a PROXY header.
+    pub proxied: bool,
+    /// The HELO/EHLO argument.
+    pub helo: String,
+    /// The reverse-path; `""` for the null path.
+    pub mail_from: String,
+    /// The recipients, in order.
+    pub rcpt_to: Vec<String>,
+}
+
+impl CapturedEnvelope {
+    pub(super) fn from_transaction(tx: &Transaction) -> Self {
+        Self {
+            client_ip: tx.client_ip,
+            peer: tx.peer,
+            proxied: tx.proxied,
+            helo: tx.helo.clone(),
+            mail_from: tx.mail_from.clone(),
+            rcpt_to: tx.rcpt_to.clone(),
+        }
+    }
+}
+
+/// `received_at` as RFC 3339 with microseconds.
+fn rfc3339<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+}
+
+/// The store of captured messages. Clones share the same mailbox.
+#[derive(Clone, Debug)]
+pub struct Mailbox {
+    /// The messages in arrival order; the watch channel wakes
+    /// [`Mailbox::wait_for`] on every store.
+    messages: Arc<watch::Sender<Vec<Captured>>>,
+}
+
+impl Default for Mailbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Mailbox {
+    /// An empty mailbox.
+    pub fn new() -> Self {
+        Self {
+            messages: Arc::new(watch::Sender::new(Vec::new())),
+        }
+    }
+
+    /// A copy of the stored messages, in arrival order.
+    pub fn messages(&self) -> Vec<Captured> {
+        self.messages.borrow().clone()
+    }
+
+    /// How many messages are stored.
+    pub fn len(&self) -> usize {
+        self.messages.borrow().len()
+    }
+
+    /// Whether no message is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Resolves once at least `n` messages are stored. Never resolves
+    /// otherwise: wrap it in `tokio::time::timeout`.
+    pub async fn wait_for(&self, n: usize) {
+        let mut receiver = self.messages.subscribe();
+        // The sender lives in `self`, so the channel cannot close while
+        // this future runs.
+        let _ = receiver.wait_for(|messages| messages.len() >= n).await;
+    }
+
+    /// Stores a message, giving it the next sequence number and queue id;
+    /// returns the queue id.
+    pub(super) fn store(&self, envelope: CapturedEnvelope, raw: Vec<u8>) -> String {
+        let mut id = String::new();
+        self.messages.send_modify(|messages| {
+            let seq = messages.len() as u64 + 1;
+            id = format!("C{seq:06}");
+            messages.push(Captured {
+                seq,
+                id: id.clone(),
+                received_at: Utc::now(),
+                envelope,
+                raw,
+            });
+        });
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn envelope() -> CapturedEnvelope {
+        CapturedEnvelope {
+            client_ip: "203.0.113.7".parse().unwrap(),
+            peer: "127.0.0.1:40000".parse().unwrap(),
+            proxied: true,
+            helo: "relay.test".into(),
+            mail_from: "a@b.test".into(),
+            rcpt_to: vec!["c@d.test".into()],
+        }
+    }
+
+    #[test]
+    fn store_numbers_in_arrival_order() {
+        let mailbox = Mailbox::new();
+        assert!(mailbox.is_empty());
+        assert_eq!(mailbox.store(envelope(), b"one".to_vec()), "C000001");
+        assert_eq!(
+            mailbox.clone().store(envelope(), b"two".to_vec()),
+            "C000002"
+        );
+        let messages = mailbox.messages();
+        assert_eq!(mailbox.len(), 2);
+        assert_eq!(messages[0].seq, 1);
+        assert_eq!(messages[1].seq, 2);
+        assert_eq!(messages[1].raw, b"two");
+    }
+
+    #[test]
+    fn serializes_without_raw() {
+        let mailbox = Mailbox::new();
+        mailbox.store(envelope(), b"secret".to_vec());
+        let json = serde_json::to_value(&mailbox.messages()[0]).unwrap();
+        assert_eq!(json["id"], "C000001");
+        assert_eq!(json["envelope"]["client_ip"], "203.0.113.7");
+        assert_eq!(json["envelope"]["peer"], "127.0.0.1:40000");
+        assert!(json.get("raw").is_none());
+        let at = json["received_at"].as_str().unwrap();
+        assert!(DateTime::parse_from_rfc3339(at).is_ok(), "{at}");
+    }
+
+    #[tokio::test]
+    async fn wait_for_wakes_on_store() {
+        let mailbox = Mailbox::new();
+        let waiter = tokio::spawn({
+            let mailbox = mailbox.clone();
+            async move { mailbox.wait_for(2).await }
+        });
+        mailbox.store(envelope(), Vec::new());
+        mailbox.store(envelope(), Vec::new());
+        tokio::time::timeout(Duration::from_secs(10), waiter)
+            .await
+            .expect("wait_for did not wake")
+            .unwrap();
+        // Already satisfied: resolves at once.
+        tokio::time::timeout(Duration::from_secs(10), mailbox.wait_for(1))
+            .await
+            .unwrap();
+    }
+}

@@ -1,0 +1,145 @@
+//! The commands behind the `mailharness` binary. Each returns the process
+//! exit code (see [`crate::exit`]); `main.rs` only parses and dispatches.
+
+use std::{io::Write, path::PathBuf};
+
+use crate::{
+    exit,
+    relay::{ses, user_records},
+    report::{HumanReporter, JsonReporter, Reporter, RunReport},
+    runner::{RunOptions, run_all},
+    scenario::{self, FileErrors, Scenario},
+};
+
+/// Output format of `run`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+/// Loads every scenario below `paths`; prints all errors of all files.
+fn load_all(paths: &[PathBuf], err: &mut dyn Write) -> Result<Vec<Scenario>, i32> {
+    let files = match scenario::discover(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return Err(exit::USAGE);
+        }
+    };
+    if files.is_empty() {
+        let _ = writeln!(err, "error: no scenario files (*.toml) found");
+        return Err(exit::USAGE);
+    }
+    let mut scenarios = Vec::new();
+    let mut errors: Vec<FileErrors> = Vec::new();
+    for file in &files {
+        match scenario::load_file(file) {
+            Ok(s) => scenarios.push(s),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(scenarios)
+    } else {
+        for e in &errors {
+            let _ = writeln!(err, "{e}");
+        }
+        let count: usize = errors.iter().map(|e| e.diagnostics.len()).sum();
+        let _ = writeln!(
+            err,
+            "error: {count} problem{} in {} file{}",
+            if count == 1 { "" } else { "s" },
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
+        );
+        Err(exit::USAGE)
+    }
+}
+
+/// `mailharness check PATHS…`: validate without running.
+pub fn check(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match load_all(paths, err) {
+        Ok(scenarios) => {
+            let _ = writeln!(out, "{} scenario files are valid", scenarios.len());
+            exit::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+/// `mailharness run PATHS…`.
+pub async fn run(
+    paths: &[PathBuf],
+    format: Format,
+    options: &RunOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let scenarios = match load_all(paths, err) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut reporter: Box<dyn Reporter + '_> = match format {
+        Format::Human => Box::new(HumanReporter::new(&mut *out)),
+        Format::Json => Box::new(JsonReporter::new(&mut *out)),
+    };
+    let runs = match run_all(scenarios, options, reporter.as_mut()).await {
+        Ok(r) => r,
+        Err(e) => {
+            drop(reporter);
+            let _ = writeln!(err, "error: {e}");
+            return exit::ENVIRONMENT;
+        }
+    };
+    let report = RunReport::new(runs.into_iter().map(|r| r.report).collect());
+    if let Err(e) = reporter.finish(&report) {
+        drop(reporter);
+        let _ = writeln!(err, "error: cannot write the report: {e}");
+        return exit::ENVIRONMENT;
+    }
+    if report.passed() {
+        exit::SUCCESS
+    } else {
+        exit::EXPECTATION_FAILED
+    }
+}
+
+/// `mailharness ses-records IDENTITY`: the records to publish, in BIND
+/// syntax, as the SES console lists them.
+pub fn ses_records(identity: &str, mail_from: Option<&str>, region: &str, out: &mut dyn Write) -> i32 {
+    if !scenario_name_ok(identity) || mail_from.is_some_and(|m| !scenario_name_ok(m)) {
+        let _ = writeln!(out, "error: expected domain names");
+        return exit::USAGE;
+    }
+    if let Some(m) = mail_from
+        && !m.to_ascii_lowercase().ends_with(&format!(".{}", identity.to_ascii_lowercase()))
+    {
+        let _ = writeln!(
+            out,
+            "error: the MAIL FROM domain must be a subdomain of {identity}, found {m}"
+        );
+        return exit::USAGE;
+    }
+    let records = user_records(identity, region, mail_from);
+    let _ = writeln!(out, "; Records for the SES identity {identity} in {region}");
+    let _ = writeln!(out, "; Easy DKIM: three CNAMEs to keys that SES publishes");
+    for (i, r) in records.iter().enumerate() {
+        if i == 3 && mail_from.is_some() {
+            let _ = writeln!(
+                out,
+                "; Custom MAIL FROM: exactly one MX to {}, and SPF",
+                ses::feedback_mx(region)
+            );
+        }
+        if r.name.starts_with("_dmarc.") {
+            let _ = writeln!(out, "; DMARC: start with p=none, add rua= to receive reports");
+        }
+        let _ = writeln!(out, "{r}");
+    }
+    exit::SUCCESS
+}
+
+fn scenario_name_ok(name: &str) -> bool {
+    crate::scenario::is_domain_name(name)
+}

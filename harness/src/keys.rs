@@ -1,0 +1,10 @@
+//! DKIM key material: generation (cached per process), the public key as a
+//! DNS TXT record, and a signing key that mail-auth's `DkimSigner` accepts
+//! for any RSA size (SES's own `amazonses.com` key is 1024 bits, below what
+//! aws-lc-rs signs with) and Ed25519.
+
+mod generate;
+mod signing;
+
+pub use generate::{KeyAlgorithm, KeyCache, KeyError, KeyPair};
+pub use signing::SigningKeyPair;

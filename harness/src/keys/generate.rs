@@ -1,0 +1,169 @@
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, OnceLock},
+};
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use rsa::{RsaPrivateKey, pkcs8::EncodePublicKey};
+
+/// Which kind of DKIM key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum KeyAlgorithm {
+    /// `rsa-sha256` with a modulus of this many bits.
+    Rsa(usize),
+    /// `ed25519-sha256` (RFC 8463).
+    Ed25519,
+}
+
+impl KeyAlgorithm {
+    /// The DKIM `a=` value this key signs with.
+    pub fn dkim_name(&self) -> &'static str {
+        match self {
+            KeyAlgorithm::Rsa(_) => "rsa-sha256",
+            KeyAlgorithm::Ed25519 => "ed25519-sha256",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot generate a {bits}-bit RSA key: {reason}")]
+    Rsa { bits: usize, reason: String },
+    #[error("cannot generate an Ed25519 key: {0}")]
+    Ed25519(String),
+    #[error("cannot encode the public key: {0}")]
+    Encode(String),
+}
+
+/// A generated key pair. The private half never leaves the process except
+/// through [`KeyPair::private_pkcs8_pem`], which callers write only into
+/// private temporary folders (never into reports or logs).
+#[derive(Clone)]
+pub struct KeyPair {
+    pub algorithm: KeyAlgorithm,
+    pub(crate) private: Private,
+    public_b64: String,
+}
+
+#[derive(Clone)]
+pub(crate) enum Private {
+    Rsa(Arc<RsaPrivateKey>),
+    Ed25519(Arc<Vec<u8>>),
+}
+
+impl std::fmt::Debug for KeyPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyPair")
+            .field("algorithm", &self.algorithm)
+            .field("private", &"<redacted>")
+            .finish()
+    }
+}
+
+impl KeyPair {
+    /// Generates a fresh key.
+    pub fn generate(algorithm: KeyAlgorithm) -> Result<KeyPair, KeyError> {
+        match algorithm {
+            KeyAlgorithm::Rsa(bits) => {
+                let mut rng = rand::thread_rng();
+                let key = RsaPrivateKey::new(&mut rng, bits).map_err(|e| KeyError::Rsa {
+                    bits,
+                    reason: e.to_string(),
+                })?;
+                let der = key
+                    .to_public_key()
+                    .to_public_key_der()
+                    .map_err(|e| KeyError::Encode(e.to_string()))?;
+                Ok(KeyPair {
+                    algorithm,
+                    public_b64: STANDARD.encode(der.as_bytes()),
+                    private: Private::Rsa(Arc::new(key)),
+                })
+            }
+            KeyAlgorithm::Ed25519 => {
+                let pkcs8 = mail_auth::common::crypto::Ed25519Key::generate_pkcs8()
+                    .map_err(|e| KeyError::Ed25519(e.to_string()))?;
+                let key = mail_auth::common::crypto::Ed25519Key::from_pkcs8_der(&pkcs8)
+                    .map_err(|e| KeyError::Ed25519(e.to_string()))?;
+                Ok(KeyPair {
+                    algorithm,
+                    public_b64: STANDARD.encode(key.public_key()),
+                    private: Private::Ed25519(Arc::new(pkcs8)),
+                })
+            }
+        }
+    }
+
+    /// The base64 public key, as in the DKIM `p=` tag.
+    pub fn public_key_b64(&self) -> &str {
+        &self.public_b64
+    }
+
+    /// The DKIM key record (`v=DKIM1; k=…; p=…`).
+    pub fn dns_txt(&self) -> String {
+        let k = match self.algorithm {
+            KeyAlgorithm::Rsa(_) => "rsa",
+            KeyAlgorithm::Ed25519 => "ed25519",
+        };
+        format!("v=DKIM1; k={k}; p={}", self.public_b64)
+    }
+}
+
+/// Keys generated once per process and reused by label: an SES identity's
+/// Easy DKIM key stays the same across sends, as in SES, and RSA generation
+/// is the single most expensive step of a scenario.
+#[derive(Default)]
+pub struct KeyCache {
+    keys: Mutex<HashMap<(String, KeyAlgorithm), KeyPair>>,
+}
+
+impl KeyCache {
+    /// The process-wide cache.
+    pub fn global() -> &'static KeyCache {
+        static CACHE: OnceLock<KeyCache> = OnceLock::new();
+        CACHE.get_or_init(KeyCache::default)
+    }
+
+    /// The key for `label`, generated on first use.
+    pub fn get(&self, label: &str, algorithm: KeyAlgorithm) -> Result<KeyPair, KeyError> {
+        let id = (label.to_string(), algorithm);
+        if let Some(key) = self.lock().get(&id) {
+            return Ok(key.clone());
+        }
+        // Generate outside the lock so that scenarios running in parallel
+        // do not wait on each other's prime searches.
+        let key = KeyPair::generate(algorithm)?;
+        Ok(self.lock().entry(id).or_insert(key).clone())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, KeyAlgorithm), KeyPair>> {
+        self.keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rsa_1024_record_has_spki_public_key() {
+        let key = KeyPair::generate(KeyAlgorithm::Rsa(1024)).unwrap();
+        assert!(
+            key.dns_txt()
+                .starts_with("v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ")
+        );
+        assert_eq!(format!("{key:?}").contains("redacted"), true);
+    }
+
+    #[test]
+    fn cache_returns_the_same_key_for_a_label() {
+        let cache = KeyCache::default();
+        let a = cache.get("x", KeyAlgorithm::Ed25519).unwrap();
+        let b = cache.get("x", KeyAlgorithm::Ed25519).unwrap();
+        let c = cache.get("y", KeyAlgorithm::Ed25519).unwrap();
+        assert_eq!(a.public_key_b64(), b.public_key_b64());
+        assert_ne!(a.public_key_b64(), c.public_key_b64());
+    }
+}

@@ -1,0 +1,37 @@
+//! mailharness: an end-to-end email deliverability test harness.
+//!
+//! A scenario file describes a sending configuration (Amazon SES default,
+//! custom MAIL FROM + Easy DKIM, …), the DNS the receiver sees and the
+//! verdict expected. The runner starts a mock DNS server, a capture mailbox
+//! and an SES-like relay on loopback, sends the message through the relay
+//! over SMTP, verifies what the capture received (SPF, DKIM, DMARC through
+//! mail-auth, resolving against the mock DNS) and compares the verdict with
+//! the expectations.
+//!
+//! # Layout
+//!
+//! - [`scenario`]: the scenario file format: load, validate, diagnostics.
+//! - [`smtp`]: the server side of SMTP shared by the relay and the capture.
+//! - [`relay`]: the built-in SES-like relay.
+//! - [`send`]: the sender that puts a scenario's message into a relay.
+//! - [`capture`]: the receiving MTA that records what crossed the socket.
+//! - [`dns`]: the DNS client configuration (one nameserver, no cache).
+//! - [`keys`]: DKIM key generation and signing keys.
+//! - [`verify`]: SPF, DKIM, DMARC verdicts and the Authentication-Results header.
+//! - [`runner`]: runs scenarios and emits events.
+//! - [`report`]: the report model and one reporter per output.
+//! - [`cli`]: the commands behind the binary.
+//! - [`exit`]: the process exit codes.
+
+pub mod capture;
+pub mod cli;
+pub mod dns;
+pub mod exit;
+pub mod keys;
+pub mod relay;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod send;
+pub mod smtp;
+pub mod verify;

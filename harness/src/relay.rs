@@ -1,0 +1,23 @@
+//! The built-in SES-like relay: an SMTP server that does to a message what
+//! Amazon SES does (envelope rewrite to the SES default or the custom MAIL
+//! FROM, SES headers, DKIM signatures `d=<identity>` and `d=amazonses.com`,
+//! the MAIL FROM MX-failure fallback) and delivers it onward over SMTP.
+//!
+//! - `config`: the identity configuration the relay emulates.
+//! - `ses`: SES's observable conventions (ids, selectors, tokens, ranges).
+//! - `publish`: the amazonses.com side of DNS, as SES publishes it.
+//! - `process`: the rewrite and signing of one message.
+//! - `server`: the SMTP handler and the running relay.
+//! - `deliver`: onward delivery with a PROXY v1 header.
+
+mod config;
+mod deliver;
+mod process;
+mod publish;
+mod server;
+pub mod ses;
+
+pub use config::{MxFailure, RelayConfig};
+pub use deliver::{DeliveryError, deliver};
+pub use publish::{PublishedKeys, publish, user_records};
+pub use server::{RelayHandle, RelayHandler, RelayStartError};

@@ -1,0 +1,37 @@
+use std::net::{IpAddr, SocketAddr};
+
+/// What SES does when the custom MAIL FROM domain is not verified
+/// (`BehaviorOnMxFailure`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum MxFailure {
+    /// Fall back to the amazonses.com envelope, silently (the SES default).
+    #[serde(rename = "USE_DEFAULT_VALUE")]
+    UseDefaultValue,
+    /// Refuse the send with `MailFromDomainNotVerified`.
+    #[serde(rename = "REJECT_MESSAGE")]
+    RejectMessage,
+}
+
+/// The SES identity configuration the relay emulates, and where it sends.
+#[derive(Clone, Debug)]
+pub struct RelayConfig {
+    /// AWS region, e.g. `ap-northeast-1`.
+    pub region: String,
+    /// The verified domain identity, e.g. `example.com`.
+    pub identity: String,
+    /// The custom MAIL FROM domain, e.g. `bounce.example.com`.
+    pub mail_from_domain: Option<String>,
+    /// Easy DKIM signing with the identity's own key.
+    pub easy_dkim: bool,
+    /// Easy DKIM key length: 2048 (default) or 1024.
+    pub dkim_key_bits: usize,
+    pub behavior_on_mx_failure: MxFailure,
+    /// The address the receiver sees the message come from.
+    pub egress_ip: IpAddr,
+    /// The sending host name given in EHLO; SES's observed host by default.
+    pub helo: Option<String>,
+    /// The next hop (the receiving MTA).
+    pub next_hop: SocketAddr,
+    /// The DNS server SES's own lookups (MAIL FROM MX) go to.
+    pub nameserver: SocketAddr,
+}

@@ -1,0 +1,115 @@
+use std::net::{IpAddr, SocketAddr};
+
+use lettre::{
+    Address,
+    address::Envelope,
+    transport::smtp::{client::AsyncSmtpConnection, extension::ClientId},
+};
+use tokio::{io::AsyncWriteExt, net::TcpStream};
+
+use crate::smtp::{Reply, proxy_v1_line};
+
+/// Why onward delivery did not end in a 250.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("cannot connect to the next hop {addr}: {source}")]
+    Connect {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("invalid address {0:?}")]
+    Address(String),
+    #[error("the next hop answered {code} {text}")]
+    Refused { code: u16, text: String },
+    #[error("smtp error: {0}")]
+    Smtp(String),
+}
+
+impl DeliveryError {
+    /// True when the next hop refused for good (a 5xx reply).
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, DeliveryError::Refused { code, .. } if *code >= 500)
+    }
+
+    /// The reply to give the client that handed the message over.
+    pub fn reply(&self) -> Reply {
+        match self {
+            DeliveryError::Refused { code, text } => Reply::new(*code, text.clone()),
+            other => Reply::new(451, format!("4.4.0 {other}")),
+        }
+    }
+}
+
+/// Delivers `message` to `next_hop` from `egress_ip` (declared with a PROXY
+/// v1 header, which the capture trusts from loopback peers), saying `helo`.
+/// Returns the next hop's final reply.
+pub async fn deliver(
+    next_hop: SocketAddr,
+    egress_ip: IpAddr,
+    helo: &str,
+    mail_from: &str,
+    rcpt_to: &[String],
+    message: &[u8],
+) -> Result<Reply, DeliveryError> {
+    let mut stream =
+        TcpStream::connect(next_hop)
+            .await
+            .map_err(|source| DeliveryError::Connect {
+                addr: next_hop,
+                source,
+            })?;
+    let local = stream
+        .local_addr()
+        .map_err(|source| DeliveryError::Connect {
+            addr: next_hop,
+            source,
+        })?;
+    let declared = SocketAddr::new(egress_ip, local.port());
+    stream
+        .write_all(proxy_v1_line(declared, next_hop).as_bytes())
+        .await
+        .map_err(|source| DeliveryError::Connect {
+            addr: next_hop,
+            source,
+        })?;
+    let parse = |a: &str| {
+        a.parse::<Address>()
+            .map_err(|_| DeliveryError::Address(a.to_string()))
+    };
+    let from = if mail_from.is_empty() {
+        None
+    } else {
+        Some(parse(mail_from)?)
+    };
+    let to = rcpt_to
+        .iter()
+        .map(|r| parse(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let envelope = Envelope::new(from, to).map_err(|e| DeliveryError::Smtp(e.to_string()))?;
+    let mut connection = AsyncSmtpConnection::connect_with_transport(
+        Box::new(stream),
+        &ClientId::Domain(helo.into()),
+    )
+    .await
+    .map_err(smtp_error)?;
+    let result = connection.send(&envelope, message).await;
+    let _ = connection.quit().await;
+    let response = result.map_err(smtp_error)?;
+    Ok(Reply::new(
+        u16::from(response.code()),
+        response.message().collect::<Vec<_>>().join("\n"),
+    ))
+}
+
+fn smtp_error(e: lettre::transport::smtp::Error) -> DeliveryError {
+    match e.status() {
+        Some(code) => DeliveryError::Refused {
+            code: u16::from(code),
+            text: e
+                .to_string()
+                .split_once(": ")
+                .map_or_else(|| e.to_string(), |(_, t)| t.to_string()),
+        },
+        None => DeliveryError::Smtp(e.to_string()),
+    }
+}

@@ -1,0 +1,156 @@
+use std::{
+    net::{Ipv4Addr, SocketAddr},
+    time::{Duration, Instant},
+};
+
+use mock_dns::{Catalog, ServerHandle};
+
+use crate::{
+    capture::{CaptureConfig, CaptureHandle, Captured},
+    relay::{RelayConfig, RelayHandle},
+    report::{EnvelopeReport, MessageReport, RelayReport, ScenarioReport},
+    scenario::{Scenario, Sender},
+    send,
+    verify::{self, Verifier, VerifyInput},
+};
+
+/// The receiving host's name, in Received and Authentication-Results.
+pub const RECEIVER_HOST: &str = "mx.capture.test";
+/// The host name the sending application greets the relay with.
+const APP_HELO: &str = "app.sender.test";
+/// How long to wait for the relay's delivery to reach the capture.
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The environment failed: a port could not be bound, a server did not start.
+#[derive(Debug, thiserror::Error)]
+#[error("{scenario}: {message}")]
+pub struct EnvironmentError {
+    pub scenario: String,
+    pub message: String,
+}
+
+/// A finished scenario: the report, and what `--save` writes.
+pub struct ScenarioRun {
+    pub report: ScenarioReport,
+    pub captured: Vec<Captured>,
+    pub stored: Vec<Vec<u8>>,
+    pub zone_file: String,
+    pub query_log: Vec<mock_dns::QueryLogEntry>,
+}
+
+fn loopback() -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::LOCALHOST, 0))
+}
+
+/// Runs one scenario end to end on loopback.
+pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, EnvironmentError> {
+    let started = Instant::now();
+    let env = |message: String| EnvironmentError {
+        scenario: scenario.file.display().to_string(),
+        message,
+    };
+
+    let catalog = Catalog::new();
+    catalog.extend(scenario.dns.records.iter().cloned());
+    for f in &scenario.dns.faults {
+        catalog.set_fault(&f.name, f.rtype.as_deref(), f.fault);
+    }
+    let dns = ServerHandle::start(catalog.clone(), loopback())
+        .await
+        .map_err(|e| env(format!("cannot start the mock DNS: {e}")))?;
+    let capture = CaptureHandle::start(loopback(), CaptureConfig::default())
+        .await
+        .map_err(|e| env(format!("cannot start the capture mailbox: {e}")))?;
+
+    let Sender::Relay(sender) = &scenario.sender;
+    let relay_config = RelayConfig {
+        region: sender.region.clone(),
+        identity: sender.identity.clone(),
+        mail_from_domain: sender.mail_from_domain.clone(),
+        easy_dkim: sender.easy_dkim,
+        dkim_key_bits: sender.dkim_key_bits,
+        behavior_on_mx_failure: sender.behavior_on_mx_failure,
+        egress_ip: sender.egress_ip,
+        helo: sender.helo.clone(),
+        next_hop: capture.addr(),
+        nameserver: dns.addr(),
+    };
+    let relay = RelayHandle::start(loopback(), relay_config, &catalog)
+        .await
+        .map_err(|e| env(e.to_string()))?;
+
+    let message = send::build_message(&scenario.message).map_err(|e| env(e.to_string()))?;
+    let rcpt_to = send::envelope_recipients(&scenario.message).map_err(|e| env(e.to_string()))?;
+    let mail_from = send::sender_address(&scenario.message).map_err(|e| env(e.to_string()))?;
+    let reply = send::submit(relay.addr(), APP_HELO, &mail_from, &rcpt_to, &message)
+        .await
+        .map_err(|e| env(e.to_string()))?;
+
+    let mut failures = verify::compare_outcome(
+        &scenario.expect,
+        (!reply.accepted).then(|| reply.to_string()).as_deref(),
+    );
+    if reply.accepted {
+        tokio::time::timeout(DELIVERY_TIMEOUT, capture.mailbox().wait_for(1))
+            .await
+            .map_err(|_| env("the relay accepted the message but nothing reached the capture".into()))?;
+    }
+    drop(relay);
+    let captured = capture.mailbox().messages();
+
+    let verifier =
+        Verifier::new(dns.addr(), RECEIVER_HOST).map_err(|e| env(format!("resolver: {e}")))?;
+    let mut messages = Vec::new();
+    let mut stored = Vec::new();
+    for c in &captured {
+        let verdict = verifier
+            .verify(VerifyInput {
+                raw: &c.raw,
+                client_ip: c.envelope.client_ip,
+                helo: &c.envelope.helo,
+                mail_from: &c.envelope.mail_from,
+            })
+            .await;
+        failures.extend(verify::compare(&scenario.expect, &verdict));
+        stored.push(super::stored_copy(c, &verdict));
+        messages.push(MessageReport {
+            envelope: EnvelopeReport {
+                mail_from: c.envelope.mail_from.clone(),
+                rcpt_to: c.envelope.rcpt_to.clone(),
+                client_ip: c.envelope.client_ip,
+                helo: c.envelope.helo.clone(),
+            },
+            verdict,
+        });
+    }
+    if reply.accepted && messages.is_empty() {
+        failures.push(verify::Mismatch {
+            field: "messages".into(),
+            expected: "at least one captured message".into(),
+            found: "none".into(),
+        });
+    }
+
+    let query_log = dns.query_log().entries();
+    let report = ScenarioReport {
+        name: scenario.name.clone(),
+        file: scenario.file.display().to_string(),
+        description: scenario.description.clone(),
+        passed: failures.is_empty(),
+        relay: RelayReport {
+            accepted: reply.accepted,
+            reply: reply.to_string(),
+        },
+        messages,
+        failures,
+        dns_queries: query_log.len(),
+        duration_ms: started.elapsed().as_millis() as u64,
+    };
+    Ok(ScenarioRun {
+        report,
+        captured,
+        stored,
+        zone_file: catalog.to_zone_file(),
+        query_log,
+    })
+}

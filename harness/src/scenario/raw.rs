@@ -1,0 +1,176 @@
+//! The file's shape as serde reads it: every struct denies unknown keys,
+//! values that later checks point at keep their spans.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDns {
+    #[serde(default)]
+    pub zones: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub records: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub faults: Vec<RawFault>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFault {
+    pub name: Spanned<String>,
+    #[serde(rename = "type")]
+    pub rtype: Option<Spanned<String>>,
+    pub fault: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSender {
+    pub via: Spanned<Via>,
+    pub region: Option<Spanned<String>>,
+    pub identity: Option<Spanned<String>>,
+    pub mail_from_domain: Option<Spanned<String>>,
+    pub easy_dkim: Option<Spanned<bool>>,
+    pub dkim_key_bits: Option<Spanned<u32>>,
+    pub behavior_on_mx_failure: Option<Spanned<MxFailureName>>,
+    pub egress_ip: Option<Spanned<String>>,
+    pub helo: Option<Spanned<String>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Via {
+    Relay,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+pub(crate) enum MxFailureName {
+    #[serde(rename = "USE_DEFAULT_VALUE")]
+    UseDefaultValue,
+    #[serde(rename = "REJECT_MESSAGE")]
+    RejectMessage,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMessage {
+    pub from: Spanned<String>,
+    pub to: Spanned<Vec<String>>,
+    #[serde(default)]
+    pub cc: Vec<String>,
+    pub subject: String,
+    pub text: Option<String>,
+    pub html: Option<String>,
+    #[serde(default)]
+    pub headers: Vec<RawHeader>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHeader {
+    pub name: Spanned<String>,
+    pub value: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawExpect {
+    pub outcome: Option<Spanned<String>>,
+    pub return_path_domain: Option<String>,
+    pub spf: Option<RawExpectSpf>,
+    pub dkim: Option<Vec<RawExpectDkim>>,
+    pub dmarc: Option<RawExpectDmarc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawExpectSpf {
+    pub result: Option<SpfResultName>,
+    pub domain: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawExpectDkim {
+    pub domain: String,
+    pub result: DkimResultName,
+    pub selector: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawExpectDmarc {
+    pub result: Option<DmarcResultName>,
+    pub policy: Option<PolicyName>,
+    pub spf_aligned: Option<bool>,
+    pub dkim_aligned: Option<bool>,
+    pub disposition: Option<PolicyName>,
+}
+
+/// SPF results (RFC 7208 §2.6).
+#[derive(Clone, Copy, Debug, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SpfResultName {
+    Pass,
+    Fail,
+    SoftFail,
+    Neutral,
+    None,
+    TempError,
+    PermError,
+}
+
+/// DKIM results (RFC 8601 §2.7.1).
+#[derive(Clone, Copy, Debug, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DkimResultName {
+    Pass,
+    Fail,
+    Neutral,
+    None,
+    TempError,
+    PermError,
+}
+
+/// DMARC results (RFC 8601 §2.7.4 via RFC 7489 §11.2).
+#[derive(Clone, Copy, Debug, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DmarcResultName {
+    Pass,
+    Fail,
+    None,
+    TempError,
+    PermError,
+}
+
+/// DMARC policies and dispositions.
+#[derive(Clone, Copy, Debug, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyName {
+    None,
+    Quarantine,
+    Reject,
+}
+
+macro_rules! names {
+    ($($ty:ty { $($variant:ident => $name:literal),* $(,)? })*) => {$(
+        impl $ty {
+            pub fn as_str(&self) -> &'static str {
+                match self { $(Self::$variant => $name),* }
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+
+names! {
+    SpfResultName { Pass => "pass", Fail => "fail", SoftFail => "softfail", Neutral => "neutral", None => "none", TempError => "temperror", PermError => "permerror" }
+    DkimResultName { Pass => "pass", Fail => "fail", Neutral => "neutral", None => "none", TempError => "temperror", PermError => "permerror" }
+    DmarcResultName { Pass => "pass", Fail => "fail", None => "none", TempError => "temperror", PermError => "permerror" }
+    PolicyName { None => "none", Quarantine => "quarantine", Reject => "reject" }
+}

@@ -1,0 +1,31 @@
+//! The server side of SMTP, shared by the relay and the capture.
+//!
+//! A server takes a bound listener, a [`Handler`] and a shutdown future
+//! ([`run`]). It speaks ESMTP with PIPELINING, 8BITMIME, SIZE,
+//! ENHANCEDSTATUSCODES and SMTPUTF8, accepts a PROXY protocol v1 header from
+//! loopback peers when configured to, and hands every complete message to
+//! the handler as a [`Transaction`] holding the exact bytes received.
+//!
+//! # Layout
+//!
+//! - `command`: [`Command`], [`parse_command`] and [`CommandError`].
+//! - `reply`: [`Reply`], a reply code with its text, and its wire form.
+//! - `proxy`: the PROXY protocol v1 header, both directions.
+//! - `handler`: the [`Handler`] trait and the [`Transaction`] it receives.
+//! - `wire`: bounded line reading, DATA reading and reply buffering.
+//! - `session`: the per-connection state machine.
+//! - `server`: [`ServerConfig`] and the accept loop, [`run`].
+
+mod command;
+mod handler;
+mod proxy;
+mod reply;
+mod server;
+mod session;
+mod wire;
+
+pub use command::{Command, CommandError, parse_command};
+pub use handler::{Handler, Transaction};
+pub use proxy::{ProxyHeader, parse_proxy_v1, proxy_v1_line};
+pub use reply::Reply;
+pub use server::{ServerConfig, run};

@@ -1,0 +1,94 @@
+//! The accept loop and the server's configuration.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use super::Handler;
+use super::session;
+
+/// How a server presents itself and what it accepts.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// The name in the greeting and the EHLO reply.
+    pub hostname: String,
+    /// The largest message accepted, in bytes after dot-unstuffing;
+    /// announced as `SIZE` in the EHLO reply. Default 50 MiB.
+    pub max_message_size: usize,
+    /// The most recipients per transaction; more get `452 4.5.3`.
+    /// Default 1000.
+    pub max_recipients: usize,
+    /// The longest command line, without CRLF; longer ones get
+    /// `500 5.5.2`. Default 4096.
+    pub max_line_length: usize,
+    /// Whether a PROXY v1 header is accepted as the first line from a
+    /// loopback peer. Default false.
+    pub accept_proxy: bool,
+    /// The text after `220 <hostname> ESMTP` in the greeting.
+    pub greeting: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            hostname: "localhost".to_string(),
+            max_message_size: 50 * 1024 * 1024,
+            max_recipients: 1000,
+            max_line_length: 4096,
+            accept_proxy: false,
+            greeting: "mailharness".to_string(),
+        }
+    }
+}
+
+/// Serves SMTP on `listener` until `shutdown` resolves, one task per
+/// connection.
+///
+/// When `shutdown` resolves the accept loop stops and connections still in
+/// flight are dropped. Returns an error only when accepting fails for a
+/// reason other than a connection that went away before it was accepted.
+pub async fn run<H: Handler>(
+    listener: TcpListener,
+    handler: Arc<H>,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) -> io::Result<()> {
+    let config = Arc::new(config);
+    let mut shutdown = std::pin::pin!(shutdown);
+    // Dropping the set when the loop ends aborts the connections.
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            // Reap finished connections so the set does not grow; a panic in
+            // a connection has already been reported by the panic hook.
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    connections.spawn(session::serve(
+                        stream,
+                        peer,
+                        Arc::clone(&handler),
+                        Arc::clone(&config),
+                    ));
+                }
+                Err(error) if is_per_connection(&error) => {}
+                Err(error) => return Err(error),
+            },
+        }
+    }
+}
+
+/// Errors from `accept` that concern one connection, not the listener.
+fn is_per_connection(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::Interrupted
+    )
+}

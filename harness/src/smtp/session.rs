@@ -1,0 +1,575 @@
+//! One SMTP connection: the command state machine.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+
+use super::command::strip_eol;
+use super::wire::{LineRead, Message, Wire};
+use super::{
+    Command, CommandError, Handler, Reply, ServerConfig, Transaction, parse_command, parse_proxy_v1,
+};
+
+/// Serves one accepted connection to its end.
+pub(super) async fn serve<H: Handler>(
+    stream: TcpStream,
+    peer: SocketAddr,
+    handler: Arc<H>,
+    config: Arc<ServerConfig>,
+) {
+    // An I/O error means the client is gone or the socket failed: there is
+    // nobody left to reply to, and nothing was delivered for a message
+    // still in progress.
+    let _ = Session::new(peer, handler, config).run(stream).await;
+}
+
+/// Whether the connection goes on after a command.
+enum Flow {
+    Continue,
+    Close,
+}
+
+struct Session<H> {
+    handler: Arc<H>,
+    config: Arc<ServerConfig>,
+    /// The transaction being built; `helo` and the peer survive resets.
+    tx: Transaction,
+    /// Whether HELO or EHLO was accepted.
+    greeted: bool,
+    /// Whether MAIL was accepted (`tx.mail_from` is `""` for the null path).
+    in_mail: bool,
+}
+
+impl<H: Handler> Session<H> {
+    fn new(peer: SocketAddr, handler: Arc<H>, config: Arc<ServerConfig>) -> Self {
+        Self {
+            handler,
+            config,
+            tx: Transaction::new(peer),
+            greeted: false,
+            in_mail: false,
+        }
+    }
+
+    async fn run<S: AsyncRead + AsyncWrite + Unpin>(mut self, stream: S) -> io::Result<()> {
+        let mut wire = Wire::new(stream);
+        let greeting = format!("{} ESMTP {}", self.config.hostname, self.config.greeting);
+        wire.queue(&Reply::new(220, greeting.trim_end()));
+        wire.flush().await?;
+        let max = self.config.max_line_length;
+        let mut line = Vec::new();
+        let mut first = true;
+        loop {
+            line.clear();
+            let read = wire.read_line(&mut line, max.saturating_add(2)).await?;
+            let is_first = std::mem::replace(&mut first, false);
+            let text = match read {
+                LineRead::Eof => return Ok(()),
+                LineRead::TooLong => None,
+                LineRead::Line => Some(strip_eol(&line)).filter(|text| text.len() <= max),
+            };
+            let Some(text) = text else {
+                wire.queue(&CommandError::LineTooLong { max }.reply());
+                continue;
+            };
+            if text.starts_with(b"PROXY ") {
+                if let Err(reply) = self.proxy(text, is_first) {
+                    wire.queue(&reply);
+                    wire.flush().await?;
+                    return Ok(());
+                }
+                continue;
+            }
+            if let Flow::Close = self.command(text, &mut wire).await? {
+                wire.flush().await?;
+                return Ok(());
+            }
+        }
+    }
+
+    /// Applies a PROXY header, or says why the connection must be refused.
+    fn proxy(&mut self, text: &[u8], first: bool) -> Result<(), Reply> {
+        let trusted = self.config.accept_proxy && self.tx.peer.ip().to_canonical().is_loopback();
+        if !trusted {
+            return Err(Reply::new(
+                554,
+                "5.7.0 proxy header not accepted from this client",
+            ));
+        }
+        if !first {
+            return Err(Reply::new(
+                554,
+                "5.7.0 proxy header accepted only as the first line",
+            ));
+        }
+        if let Some(header) = parse_proxy_v1(text).map_err(|error| error.reply())? {
+            self.tx.client_ip = header.source.ip();
+            self.tx.proxied = true;
+        }
+        Ok(())
+    }
+
+    async fn command<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        text: &[u8],
+        wire: &mut Wire<S>,
+    ) -> io::Result<Flow> {
+        let reply = match parse_command(text) {
+            Err(error) => error.reply(),
+            Ok(Command::Helo(domain)) => self.hello(domain, false),
+            Ok(Command::Ehlo(domain)) => self.hello(domain, true),
+            Ok(Command::Mail { from, params }) => self.mail(from, params),
+            Ok(Command::Rcpt { to, .. }) => self.rcpt(to),
+            Ok(Command::Data) => return self.data(wire).await,
+            Ok(Command::Rset) => {
+                self.reset();
+                Reply::ok("2.0.0 Ok")
+            }
+            Ok(Command::Noop) => Reply::ok("2.0.0 Ok"),
+            Ok(Command::Quit) => {
+                wire.queue(&Reply::new(221, "2.0.0 Bye"));
+                return Ok(Flow::Close);
+            }
+            Ok(Command::Vrfy(_)) => Reply::new(
+                252,
+                "2.5.0 Cannot VRFY user, but will accept message and attempt delivery",
+            ),
+            Ok(Command::Help) => Reply::new(
+                214,
+                "2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP",
+            ),
+            Ok(Command::StartTls | Command::Auth(_)) => {
+                Reply::new(502, "5.5.1 command not implemented")
+            }
+        };
+        wire.queue(&reply);
+        Ok(Flow::Continue)
+    }
+
+    /// Clears the mail transaction; the greeting stays.
+    fn reset(&mut self) {
+        self.in_mail = false;
+        self.tx.mail_from.clear();
+        self.tx.mail_params.clear();
+        self.tx.rcpt_to.clear();
+        self.tx.data.clear();
+    }
+
+    fn hello(&mut self, domain: String, esmtp: bool) -> Reply {
+        self.reset();
+        self.greeted = true;
+        self.tx.helo = domain;
+        self.tx.esmtp = esmtp;
+        let hostname = &self.config.hostname;
+        if esmtp {
+            Reply::ok(format!(
+                "{hostname}\nPIPELINING\n8BITMIME\nSIZE {}\nENHANCEDSTATUSCODES\nSMTPUTF8",
+                self.config.max_message_size
+            ))
+        } else {
+            Reply::ok(hostname.clone())
+        }
+    }
+
+    fn mail(&mut self, from: String, params: Vec<(String, Option<String>)>) -> Reply {
+        if !self.greeted {
+            return Reply::new(503, "5.5.1 send HELO or EHLO first");
+        }
+        if self.in_mail {
+            return Reply::new(503, "5.5.1 nested MAIL command");
+        }
+        if let Some((_, size)) = params.iter().find(|(key, _)| key == "SIZE") {
+            match size.as_deref().map(str::parse::<u64>) {
+                Some(Ok(size)) if size > self.config.max_message_size as u64 => {
+                    return Reply::new(
+                        552,
+                        "5.3.4 message size exceeds fixed maximum message size",
+                    );
+                }
+                Some(Ok(_)) => {}
+                _ => return Reply::new(501, "5.5.4 expected a decimal number after SIZE="),
+            }
+        }
+        self.in_mail = true;
+        self.tx.mail_from = from;
+        self.tx.mail_params = params;
+        Reply::ok("2.1.0 Ok")
+    }
+
+    fn rcpt(&mut self, to: String) -> Reply {
+        if !self.in_mail {
+            return Reply::new(503, "5.5.1 send MAIL first");
+        }
+        if self.tx.rcpt_to.len() >= self.config.max_recipients {
+            return Reply::new(452, "4.5.3 too many recipients");
+        }
+        match self.handler.rcpt(&self.tx, &to) {
+            Some(reply) => {
+                if reply.is_positive() {
+                    self.tx.rcpt_to.push(to);
+                }
+                reply
+            }
+            None => {
+                self.tx.rcpt_to.push(to);
+                Reply::ok("2.1.5 Ok")
+            }
+        }
+    }
+
+    async fn data<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        wire: &mut Wire<S>,
+    ) -> io::Result<Flow> {
+        if !self.in_mail {
+            wire.queue(&Reply::new(503, "5.5.1 send MAIL first"));
+            return Ok(Flow::Continue);
+        }
+        if self.tx.rcpt_to.is_empty() {
+            wire.queue(&Reply::new(503, "5.5.1 send RCPT first"));
+            return Ok(Flow::Continue);
+        }
+        wire.queue(&Reply::new(354, "End data with <CR><LF>.<CR><LF>"));
+        let reply = match wire.read_message(self.config.max_message_size).await? {
+            Message::Closed => return Ok(Flow::Close),
+            Message::TooBig => Reply::new(552, "5.3.4 message exceeds fixed maximum message size"),
+            Message::Complete(data) => {
+                let mut tx = self.tx.clone();
+                tx.data = data;
+                self.handler.deliver(tx).await
+            }
+        };
+        self.reset();
+        wire.queue(&reply);
+        Ok(Flow::Continue)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// Records deliveries; vetoes recipients at `reject.test`.
+    #[derive(Default)]
+    struct Recorder {
+        delivered: Mutex<Vec<Transaction>>,
+    }
+
+    impl Handler for Recorder {
+        async fn deliver(&self, tx: Transaction) -> Reply {
+            self.delivered.lock().unwrap().push(tx);
+            Reply::ok("2.0.0 Ok: queued")
+        }
+
+        fn rcpt(&self, _tx: &Transaction, rcpt: &str) -> Option<Reply> {
+            rcpt.ends_with("@reject.test")
+                .then(|| Reply::new(550, "5.1.1 no such user"))
+        }
+    }
+
+    fn config() -> ServerConfig {
+        ServerConfig {
+            hostname: "mx.test".into(),
+            max_message_size: 100,
+            max_recipients: 2,
+            max_line_length: 64,
+            accept_proxy: true,
+            greeting: "ready".into(),
+        }
+    }
+
+    /// Runs a session over an in-memory stream: writes `script`, closes the
+    /// write side and returns the replies (minus the greeting) and the
+    /// deliveries.
+    async fn converse_from(
+        peer: &str,
+        config: ServerConfig,
+        script: &[u8],
+    ) -> (Vec<String>, Vec<Transaction>) {
+        let handler = Arc::new(Recorder::default());
+        let (mut client, server) = tokio::io::duplex(1 << 20);
+        let session = Session::new(
+            peer.parse().unwrap(),
+            Arc::clone(&handler),
+            Arc::new(config),
+        );
+        let task = tokio::spawn(session.run(server));
+        client.write_all(script).await.unwrap();
+        client.shutdown().await.unwrap();
+        let mut replies = String::new();
+        client.read_to_string(&mut replies).await.unwrap();
+        task.await.unwrap().unwrap();
+        let mut lines: Vec<String> = replies
+            .split_terminator("\r\n")
+            .map(str::to_string)
+            .collect();
+        assert_eq!(lines.remove(0), "220 mx.test ESMTP ready");
+        let delivered = std::mem::take(&mut *handler.delivered.lock().unwrap());
+        (lines, delivered)
+    }
+
+    async fn converse(script: &str) -> (Vec<String>, Vec<Transaction>) {
+        converse_from("127.0.0.1:40000", config(), script.as_bytes()).await
+    }
+
+    #[tokio::test]
+    async fn ehlo_advertises_extensions() {
+        let (replies, _) = converse("EHLO c.test\r\nHELO c.test\r\nQUIT\r\n").await;
+        assert_eq!(
+            replies,
+            [
+                "250-mx.test",
+                "250-PIPELINING",
+                "250-8BITMIME",
+                "250-SIZE 100",
+                "250-ENHANCEDSTATUSCODES",
+                "250 SMTPUTF8",
+                "250 mx.test",
+                "221 2.0.0 Bye",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn one_message() {
+        let (replies, delivered) = converse(
+            "EHLO c.test\r\nMAIL FROM:<a@b.test> BODY=8BITMIME\r\nRCPT TO:<c@d.test>\r\n\
+             DATA\r\nSubject: hi\r\n\r\n..x\nbare\r\n.\r\nQUIT\r\n",
+        )
+        .await;
+        assert_eq!(
+            replies[6..],
+            [
+                "250 2.1.0 Ok",
+                "250 2.1.5 Ok",
+                "354 End data with <CR><LF>.<CR><LF>",
+                "250 2.0.0 Ok: queued",
+                "221 2.0.0 Bye",
+            ]
+        );
+        let [tx] = &delivered[..] else {
+            panic!("{delivered:?}")
+        };
+        assert_eq!(tx.helo, "c.test");
+        assert!(tx.esmtp);
+        assert!(!tx.proxied);
+        assert_eq!(tx.client_ip, tx.peer.ip());
+        assert_eq!(tx.mail_from, "a@b.test");
+        assert_eq!(
+            tx.mail_params,
+            [("BODY".to_string(), Some("8BITMIME".to_string()))]
+        );
+        assert_eq!(tx.rcpt_to, ["c@d.test"]);
+        assert_eq!(tx.data, b"Subject: hi\r\n\r\n.x\nbare\r\n");
+    }
+
+    #[tokio::test]
+    async fn transaction_resets_after_data_but_helo_stays() {
+        let (replies, delivered) = converse(
+            "HELO c.test\r\nMAIL FROM:<>\r\nRCPT TO:<x@y>\r\nDATA\r\n1\r\n.\r\n\
+             RCPT TO:<x@y>\r\nMAIL FROM:<a@b>\r\nRCPT TO:<z@y>\r\nDATA\r\n2\r\n.\r\n",
+        )
+        .await;
+        assert_eq!(replies[5], "503 5.5.1 send MAIL first");
+        assert_eq!(delivered.len(), 2);
+        assert_eq!(delivered[0].mail_from, "");
+        assert!(!delivered[0].esmtp);
+        assert_eq!(delivered[1].rcpt_to, ["z@y"]);
+        assert_eq!(delivered[1].helo, "c.test");
+        assert_eq!(delivered[1].data, b"2\r\n");
+    }
+
+    #[tokio::test]
+    async fn sequencing_errors() {
+        let (replies, delivered) = converse(
+            "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nEHLO c\r\nRCPT TO:<c@d>\r\n\
+             MAIL FROM:<a@b>\r\nMAIL FROM:<a@b>\r\nDATA\r\nRSET\r\nRCPT TO:<c@d>\r\n",
+        )
+        .await;
+        let codes: Vec<&str> = replies.iter().map(|r| &r[..9]).collect();
+        assert_eq!(
+            codes,
+            [
+                "503 5.5.1",
+                "503 5.5.1",
+                "503 5.5.1",
+                "250-mx.te",
+                "250-PIPEL",
+                "250-8BITM",
+                "250-SIZE ",
+                "250-ENHAN",
+                "250 SMTPU",
+                "503 5.5.1",
+                "250 2.1.0",
+                "503 5.5.1",
+                "503 5.5.1",
+                "250 2.0.0",
+                "503 5.5.1",
+            ]
+        );
+        assert!(delivered.is_empty());
+    }
+
+    #[tokio::test]
+    async fn size_param_and_oversized_message() {
+        let big = "x".repeat(120);
+        let (replies, delivered) = converse(&format!(
+            "EHLO c\r\nMAIL FROM:<a@b> SIZE=101\r\nMAIL FROM:<a@b> SIZE=big\r\n\
+             MAIL FROM:<a@b> SIZE=100\r\nRCPT TO:<c@d>\r\nDATA\r\n{big}\r\n.\r\nNOOP\r\n"
+        ))
+        .await;
+        assert_eq!(
+            replies[6..],
+            [
+                "552 5.3.4 message size exceeds fixed maximum message size",
+                "501 5.5.4 expected a decimal number after SIZE=",
+                "250 2.1.0 Ok",
+                "250 2.1.5 Ok",
+                "354 End data with <CR><LF>.<CR><LF>",
+                "552 5.3.4 message exceeds fixed maximum message size",
+                "250 2.0.0 Ok",
+            ]
+        );
+        assert!(delivered.is_empty());
+    }
+
+    #[tokio::test]
+    async fn recipient_limit_and_veto() {
+        let (replies, delivered) = converse(
+            "EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<x@reject.test>\r\nRCPT TO:<1@d>\r\n\
+             RCPT TO:<2@d>\r\nRCPT TO:<3@d>\r\nDATA\r\nm\r\n.\r\n",
+        )
+        .await;
+        assert_eq!(
+            replies[6..11],
+            [
+                "250 2.1.0 Ok",
+                "550 5.1.1 no such user",
+                "250 2.1.5 Ok",
+                "250 2.1.5 Ok",
+                "452 4.5.3 too many recipients",
+            ]
+        );
+        assert_eq!(delivered[0].rcpt_to, ["1@d", "2@d"]);
+    }
+
+    #[tokio::test]
+    async fn other_commands() {
+        let (replies, _) =
+            converse("NOOP\r\nVRFY x\r\nHELP\r\nSTARTTLS\r\nAUTH PLAIN\r\nxyzzy\r\nMAIL\r\n").await;
+        let codes: Vec<&str> = replies.iter().map(|r| &r[..9]).collect();
+        assert_eq!(
+            codes,
+            [
+                "250 2.0.0",
+                "252 2.5.0",
+                "214 2.0.0",
+                "502 5.5.1",
+                "502 5.5.1",
+                "500 5.5.1",
+                "501 5.5.4"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn long_and_non_utf8_lines() {
+        let long = "x".repeat(65);
+        let (replies, _) = converse_from(
+            "127.0.0.1:1",
+            config(),
+            format!("NOOP {}\r\nNOOP {long}\r\nNOOP\r\n", "x".repeat(59))
+                .as_bytes()
+                .iter()
+                .chain(b"MAIL FROM:<\xff@b>\r\n\xff\xfe\r\n")
+                .copied()
+                .collect::<Vec<u8>>()
+                .as_slice(),
+        )
+        .await;
+        let codes: Vec<&str> = replies.iter().map(|r| &r[..9]).collect();
+        assert_eq!(
+            codes,
+            [
+                "250 2.0.0",
+                "500 5.5.2",
+                "250 2.0.0",
+                "501 5.5.4",
+                "500 5.5.1"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn proxy_header_from_loopback() {
+        let (_, delivered) = converse(
+            "PROXY TCP4 203.0.113.7 127.0.0.1 40000 25\r\nHELO c\r\nMAIL FROM:<a@b>\r\n\
+             RCPT TO:<c@d>\r\nDATA\r\nm\r\n.\r\n",
+        )
+        .await;
+        assert_eq!(delivered[0].client_ip.to_string(), "203.0.113.7");
+        assert!(delivered[0].proxied);
+        assert_eq!(delivered[0].peer.to_string(), "127.0.0.1:40000");
+    }
+
+    #[tokio::test]
+    async fn proxy_unknown_keeps_the_peer() {
+        let (replies, delivered) = converse(
+            "PROXY UNKNOWN\r\nHELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nm\r\n.\r\n",
+        )
+        .await;
+        assert_eq!(replies[0], "250 mx.test");
+        assert!(!delivered[0].proxied);
+        assert_eq!(delivered[0].client_ip.to_string(), "127.0.0.1");
+    }
+
+    #[tokio::test]
+    async fn proxy_header_refused() {
+        let line = b"PROXY TCP4 203.0.113.7 127.0.0.1 40000 25\r\nNOOP\r\n";
+        let refused = ["554 5.7.0 proxy header not accepted from this client"];
+        // Not from loopback.
+        let (replies, _) = converse_from("192.0.2.1:1", config(), line).await;
+        assert_eq!(replies, refused);
+        // Not enabled.
+        let off = ServerConfig {
+            accept_proxy: false,
+            ..config()
+        };
+        let (replies, _) = converse_from("127.0.0.1:1", off, line).await;
+        assert_eq!(replies, refused);
+        // Not the first line.
+        let (replies, _) =
+            converse("NOOP\r\nPROXY TCP4 203.0.113.7 127.0.0.1 1 25\r\nNOOP\r\n").await;
+        assert_eq!(
+            replies,
+            [
+                "250 2.0.0 Ok",
+                "554 5.7.0 proxy header accepted only as the first line"
+            ]
+        );
+        // Malformed.
+        let (replies, _) = converse("PROXY TCP4 nonsense\r\nNOOP\r\n").await;
+        assert_eq!(replies.len(), 1);
+        assert!(replies[0].starts_with("554 5.7.0 expected a proxy protocol v1 header"));
+    }
+
+    #[tokio::test]
+    async fn dropped_during_data_delivers_nothing() {
+        let (replies, delivered) = converse(
+            "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nSubject: x\r\n\r\npart",
+        )
+        .await;
+        assert_eq!(
+            replies.last().unwrap(),
+            "354 End data with <CR><LF>.<CR><LF>"
+        );
+        assert!(delivered.is_empty());
+    }
+}

@@ -1,0 +1,305 @@
+//! The connection's byte level: bounded line reads, DATA and buffered
+//! replies that are flushed only when the client has nothing more pending
+//! (which is what makes PIPELINING work without deadlocks).
+
+use std::io;
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+
+use super::Reply;
+
+/// The outcome of reading one line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum LineRead {
+    /// A whole line, LF included, was appended.
+    Line,
+    /// The line was longer than the limit: at most `limit` bytes were
+    /// appended and the rest of the line, up to its LF, was discarded.
+    TooLong,
+    /// The stream ended before a LF; any partial line is meaningless.
+    Eof,
+}
+
+/// The outcome of reading a message after DATA.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Message {
+    /// The message, dot-unstuffed, without the final `.` line.
+    Complete(Vec<u8>),
+    /// The final `.` arrived but the message was larger than the maximum;
+    /// nothing was kept.
+    TooBig,
+    /// The stream ended before the final `.`.
+    Closed,
+}
+
+/// Appends one line (LF included) to `out`, keeping at most `limit` bytes
+/// of it; memory stays bounded however long the line is.
+pub(super) async fn read_line<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<LineRead> {
+    let mut kept = 0;
+    let mut overflow = false;
+    loop {
+        let available = reader.fill_buf().await?;
+        if available.is_empty() {
+            return Ok(LineRead::Eof);
+        }
+        let (chunk, complete) = match available.iter().position(|&b| b == b'\n') {
+            Some(lf) => (&available[..=lf], true),
+            None => (available, false),
+        };
+        if !overflow {
+            let room = limit - kept;
+            if chunk.len() <= room {
+                out.extend_from_slice(chunk);
+                kept += chunk.len();
+            } else {
+                out.extend_from_slice(&chunk[..room]);
+                kept = limit;
+                overflow = true;
+            }
+        }
+        let consumed = chunk.len();
+        reader.consume(consumed);
+        if complete {
+            return Ok(if overflow {
+                LineRead::TooLong
+            } else {
+                LineRead::Line
+            });
+        }
+    }
+}
+
+/// A client connection: a buffered reader over the stream and the replies
+/// not yet written.
+pub(super) struct Wire<S> {
+    reader: BufReader<S>,
+    pending: Vec<u8>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
+    pub(super) fn new(stream: S) -> Self {
+        Self {
+            reader: BufReader::new(stream),
+            pending: Vec::new(),
+        }
+    }
+
+    /// Queues a reply; it is written at the next flush.
+    pub(super) fn queue(&mut self, reply: &Reply) {
+        self.pending.extend_from_slice(reply.to_wire().as_bytes());
+    }
+
+    /// Writes the queued replies.
+    pub(super) async fn flush(&mut self) -> io::Result<()> {
+        if !self.pending.is_empty() {
+            let stream = self.reader.get_mut();
+            stream.write_all(&self.pending).await?;
+            stream.flush().await?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+
+    /// Reads one line like [`read_line`]; flushes the queued replies first
+    /// unless a whole line is already buffered, so that the server never
+    /// waits for a client that waits for a reply.
+    pub(super) async fn read_line(
+        &mut self,
+        out: &mut Vec<u8>,
+        limit: usize,
+    ) -> io::Result<LineRead> {
+        if !self.reader.buffer().contains(&b'\n') {
+            self.flush().await?;
+        }
+        read_line(&mut self.reader, out, limit).await
+    }
+
+    /// Reads a message after the 354 reply, up to the line `.` (`.\r\n` or
+    /// `.\n`). Lines keep their bytes exactly as received (a bare LF stays
+    /// a bare LF); a line starting with `.` loses that first dot (RFC 5321
+    /// §4.5.2). Memory stays within `max_size` plus a few bytes: once the
+    /// message is larger than `max_size` the rest is read and dropped.
+    pub(super) async fn read_message(&mut self, max_size: usize) -> io::Result<Message> {
+        // Room for the terminator line and a stuffing dot beyond `max_size`,
+        // so that the terminator is always recognised.
+        const SLACK: usize = 3;
+        let mut data = Vec::new();
+        let mut too_big = false;
+        let mut scratch = Vec::with_capacity(SLACK);
+        loop {
+            let (buffer, limit) = if too_big {
+                scratch.clear();
+                (&mut scratch, SLACK)
+            } else {
+                let limit = (max_size - data.len()).saturating_add(SLACK);
+                (&mut data, limit)
+            };
+            let start = buffer.len();
+            match self.read_line(buffer, limit).await? {
+                LineRead::Eof => return Ok(Message::Closed),
+                LineRead::TooLong => {
+                    // Longer than the terminator: part of an oversized message.
+                    too_big = true;
+                    data = Vec::new();
+                    continue;
+                }
+                LineRead::Line => {}
+            }
+            let line = &buffer[start..];
+            if line == b".\r\n" || line == b".\n" {
+                buffer.truncate(start);
+                break;
+            }
+            if line.starts_with(b".") {
+                buffer.remove(start);
+            }
+            if !too_big && data.len() > max_size {
+                too_big = true;
+                data = Vec::new();
+            }
+        }
+        Ok(if too_big {
+            Message::TooBig
+        } else {
+            Message::Complete(data)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::AsyncReadExt;
+
+    use super::*;
+
+    async fn lines(input: &[u8], limit: usize) -> Vec<(LineRead, Vec<u8>)> {
+        let mut reader = BufReader::with_capacity(4, input);
+        let mut out = Vec::new();
+        loop {
+            let mut line = Vec::new();
+            let read = read_line(&mut reader, &mut line, limit).await.unwrap();
+            out.push((read, line));
+            if read == LineRead::Eof {
+                return out;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn lines_across_buffer_boundaries() {
+        let read = lines(b"EHLO a.test\r\nbare\nlast", 100).await;
+        assert_eq!(
+            read,
+            vec![
+                (LineRead::Line, b"EHLO a.test\r\n".to_vec()),
+                (LineRead::Line, b"bare\n".to_vec()),
+                (LineRead::Eof, b"last".to_vec()),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn long_lines_are_cut_and_skipped() {
+        let read = lines(b"0123456789\r\nok\r\n", 5).await;
+        assert_eq!(
+            read,
+            vec![
+                (LineRead::TooLong, b"01234".to_vec()),
+                (LineRead::Line, b"ok\r\n".to_vec()),
+                (LineRead::Eof, Vec::new()),
+            ]
+        );
+    }
+
+    async fn message(input: &[u8], max_size: usize) -> (Message, Vec<u8>) {
+        let (mut client, server) = tokio::io::duplex(1 << 16);
+        client.write_all(input).await.unwrap();
+        client.shutdown().await.unwrap();
+        let mut wire = Wire::new(server);
+        let message = wire.read_message(max_size).await.unwrap();
+        let mut rest = Vec::new();
+        wire.reader.read_to_end(&mut rest).await.unwrap();
+        (message, rest)
+    }
+
+    #[tokio::test]
+    async fn message_is_unstuffed_and_exact() {
+        let (read, rest) = message(b"A: b\r\n\r\n..dot\r\n.x\nbare\n\r\n.\r\nQUIT\r\n", 1000).await;
+        assert_eq!(
+            read,
+            Message::Complete(b"A: b\r\n\r\n.dot\r\nx\nbare\n\r\n".to_vec())
+        );
+        assert_eq!(rest, b"QUIT\r\n");
+    }
+
+    #[tokio::test]
+    async fn bare_lf_terminator() {
+        let (read, _) = message(b"a\n.\n", 1000).await;
+        assert_eq!(read, Message::Complete(b"a\n".to_vec()));
+    }
+
+    #[tokio::test]
+    async fn dot_lookalikes_are_not_terminators() {
+        let (read, _) = message(b".\r\r\n. \r\n..\r\n.\r\n", 1000).await;
+        assert_eq!(read, Message::Complete(b"\r\r\n \r\n.\r\n".to_vec()));
+    }
+
+    #[tokio::test]
+    async fn size_limit_is_exact() {
+        let (read, _) = message(b"12345678\r\n.\r\n", 10).await;
+        assert_eq!(read, Message::Complete(b"12345678\r\n".to_vec()));
+        let (read, _) = message(b"..2345678\r\n.\r\n", 10).await;
+        assert_eq!(read, Message::Complete(b".2345678\r\n".to_vec()));
+        let (read, rest) = message(b"123456789\r\n.\r\nNOOP\r\n", 10).await;
+        assert_eq!(read, Message::TooBig);
+        assert_eq!(rest, b"NOOP\r\n");
+        let (read, rest) = message(b"12345\r\n12345\r\nmore\r\n.\r\nNOOP\r\n", 10).await;
+        assert_eq!(read, Message::TooBig);
+        assert_eq!(rest, b"NOOP\r\n");
+        let long = [vec![b'x'; 100], b"\r\n.\r\nNOOP\r\n".to_vec()].concat();
+        let (read, rest) = message(&long, 10).await;
+        assert_eq!(read, Message::TooBig);
+        assert_eq!(rest, b"NOOP\r\n");
+    }
+
+    #[tokio::test]
+    async fn closed_before_terminator() {
+        let (read, _) = message(b"Subject: x\r\n\r\npartial", 1000).await;
+        assert_eq!(read, Message::Closed);
+        let (read, _) = message(b"Subject: x\r\n", 1000).await;
+        assert_eq!(read, Message::Closed);
+    }
+
+    #[tokio::test]
+    async fn replies_wait_for_pending_input() {
+        let (mut client, server) = tokio::io::duplex(1 << 16);
+        client.write_all(b"one\r\ntwo\r\n").await.unwrap();
+        let mut wire = Wire::new(server);
+        let mut line = Vec::new();
+        wire.read_line(&mut line, 100).await.unwrap();
+        wire.queue(&Reply::ok("1"));
+        line.clear();
+        // "two" is buffered: no flush yet.
+        wire.read_line(&mut line, 100).await.unwrap();
+        wire.queue(&Reply::ok("2"));
+        let mut byte = [0; 1];
+        let polled = std::future::poll_fn(|cx| {
+            let mut buf = tokio::io::ReadBuf::new(&mut byte);
+            std::task::Poll::Ready(std::pin::Pin::new(&mut client).poll_read(cx, &mut buf))
+        })
+        .await;
+        assert!(polled.is_pending(), "replies were flushed too early");
+        client.shutdown().await.unwrap();
+        line.clear();
+        // Nothing buffered: both replies go out before the read.
+        assert_eq!(wire.read_line(&mut line, 100).await.unwrap(), LineRead::Eof);
+        drop(wire);
+        let mut replies = String::new();
+        client.read_to_string(&mut replies).await.unwrap();
+        assert_eq!(replies, "250 1\r\n250 2\r\n");
+    }
+}

@@ -1,0 +1,60 @@
+//! An authoritative DNS server for tests, over UDP and TCP.
+//!
+//! Load records from master files ([`parse_zone`]) or build them in code
+//! ([`Record`]), put them in a [`Catalog`], and serve it with
+//! [`ServerHandle::start`] (or [`run`] on sockets of your own). The catalog
+//! can change while the server runs, names can be made to fail
+//! ([`Fault`]), and every query is recorded in a [`QueryLog`].
+//!
+//! Names the catalog does not hold are NXDOMAIN, never REFUSED, so a
+//! resolver pointed at the server gets definite answers for any name.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use mock_dns::{Catalog, Record, ServerHandle};
+//!
+//! let catalog = Catalog::new();
+//! catalog.add(Record::txt("example.com", 300, "v=spf1 -all"));
+//! let server = ServerHandle::start(catalog, "127.0.0.1:0".parse().unwrap()).await?;
+//! // point a resolver at server.addr() (UDP and TCP) ...
+//! for entry in server.query_log().entries() {
+//!     println!("{entry}");
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Layout
+//!
+//! - [`record`](Record): records, their data and master-file syntax;
+//!   `name` normalises domain names, `presentation` holds the escapes.
+//! - `zone`: the master-file lexer and parser ([`parse_zone`], [`ZoneError`]).
+//! - `catalog`: the shared store ([`Catalog`]); `lookup`: how a query is
+//!   answered from it ([`Answer`], [`Rcode`]).
+//! - `fault`: the misbehaviours ([`Fault`], [`FaultSpec`]).
+//! - `log`: the query log ([`QueryLog`], [`QueryLogEntry`], [`Transport`]).
+//! - `respond`: one request to one response (decoding, EDNS, truncation),
+//!   `wire` converts records to hickory-proto's types.
+//! - `server`: the UDP and TCP loops ([`run`], [`bind`], [`ServerHandle`]).
+//! - `main.rs`: the standalone `mock-dns` binary.
+
+mod catalog;
+mod fault;
+mod log;
+mod lookup;
+mod name;
+mod presentation;
+mod record;
+mod respond;
+mod server;
+mod wire;
+mod zone;
+
+pub use catalog::Catalog;
+pub use fault::{Fault, FaultSpec, FaultSpecError, UnknownFault};
+pub use log::{QueryLog, QueryLogEntry, Transport};
+pub use lookup::{Answer, MAX_CNAME_LINKS, Rcode, synthetic_soa};
+pub use name::normalize_name;
+pub use record::{RData, Record};
+pub use server::{ServerHandle, bind, run};
+pub use zone::{ZoneError, parse_zone};
