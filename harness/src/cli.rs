@@ -107,13 +107,20 @@ pub async fn run(
 
 /// `mailharness ses-records IDENTITY`: the records to publish, in BIND
 /// syntax, as the SES console lists them.
-pub fn ses_records(identity: &str, mail_from: Option<&str>, region: &str, out: &mut dyn Write) -> i32 {
+pub fn ses_records(
+    identity: &str,
+    mail_from: Option<&str>,
+    region: &str,
+    out: &mut dyn Write,
+) -> i32 {
     if !scenario_name_ok(identity) || mail_from.is_some_and(|m| !scenario_name_ok(m)) {
         let _ = writeln!(out, "error: expected domain names");
         return exit::USAGE;
     }
     if let Some(m) = mail_from
-        && !m.to_ascii_lowercase().ends_with(&format!(".{}", identity.to_ascii_lowercase()))
+        && !m
+            .to_ascii_lowercase()
+            .ends_with(&format!(".{}", identity.to_ascii_lowercase()))
     {
         let _ = writeln!(
             out,
@@ -133,7 +140,10 @@ pub fn ses_records(identity: &str, mail_from: Option<&str>, region: &str, out: &
             );
         }
         if r.name.starts_with("_dmarc.") {
-            let _ = writeln!(out, "; DMARC: start with p=none, add rua= to receive reports");
+            let _ = writeln!(
+                out,
+                "; DMARC: start with p=none, add rua= to receive reports"
+            );
         }
         let _ = writeln!(out, "{r}");
     }

@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use mailharness::{cli, exit, runner::RunOptions};
 
 #[derive(Parser)]
-#[command(name = "mailharness", version, about = "End-to-end email deliverability test harness")]
+#[command(
+    name = "mailharness",
+    version,
+    about = "End-to-end email deliverability test harness"
+)]
 struct Args {
     #[command(subcommand)]
     command: Command,
@@ -65,7 +69,11 @@ fn main() {
     let args = match Args::try_parse() {
         Ok(a) => a,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::SUCCESS };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::SUCCESS
+            };
             let _ = e.print();
             std::process::exit(code);
         }
@@ -90,7 +98,10 @@ fn main() {
                 FormatArg::Human => cli::Format::Human,
                 FormatArg::Json => cli::Format::Json,
             };
-            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("error: cannot start the async runtime: {e}");

@@ -122,7 +122,9 @@ impl Catalog {
         let rtype = rtype.map(str::to_ascii_uppercase);
         let mut store = self.write();
         let before = store.faults.len();
-        store.faults.retain(|r| !(r.name == name && r.rtype == rtype));
+        store
+            .faults
+            .retain(|r| !(r.name == name && r.rtype == rtype));
         store.faults.len() != before
     }
 
@@ -133,7 +135,11 @@ impl Catalog {
         let store = self.read();
         let for_name = || store.faults.iter().filter(|r| r.name == name);
         for_name()
-            .find(|r| r.rtype.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(rtype)))
+            .find(|r| {
+                r.rtype
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case(rtype))
+            })
             .or_else(|| for_name().find(|r| r.rtype.is_none()))
             .map(|r| r.fault)
     }
@@ -191,7 +197,10 @@ impl Catalog {
 
 fn type_rank(rtype: &str) -> usize {
     const ORDER: [&str; 8] = ["SOA", "NS", "A", "AAAA", "MX", "CNAME", "PTR", "TXT"];
-    ORDER.iter().position(|t| *t == rtype).unwrap_or(ORDER.len())
+    ORDER
+        .iter()
+        .position(|t| *t == rtype)
+        .unwrap_or(ORDER.len())
 }
 
 #[cfg(test)]
@@ -265,8 +274,14 @@ mod tests {
         catalog.add(Record::txt("long.example.com", 60, &"k".repeat(700)));
         catalog.set_fault("example.com", Some("mx"), Fault::Timeout);
         let text = catalog.to_zone_file();
-        assert!(text.starts_with("; mock-dns catalog: 5 records\n"), "{text}");
-        assert!(text.contains("; fault: example.com. MX timeout\n$TTL 300\n"), "{text}");
+        assert!(
+            text.starts_with("; mock-dns catalog: 5 records\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("; fault: example.com. MX timeout\n$TTL 300\n"),
+            "{text}"
+        );
         assert_eq!(parse_zone(&text, ".").unwrap(), catalog.records());
     }
 

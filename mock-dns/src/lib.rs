@@ -26,17 +26,18 @@
 //!
 //! # Layout
 //!
-//! - [`record`](Record): records, their data and master-file syntax;
+//! - `record`: [`Record`] and [`RData`], and their master-file syntax;
 //!   `name` normalises domain names, `presentation` holds the escapes.
-//! - `zone`: the master-file lexer and parser ([`parse_zone`], [`ZoneError`]).
-//! - `catalog`: the shared store ([`Catalog`]); `lookup`: how a query is
+//! - `zone`: the master-file lexer (`zone/lexer.rs`) and parser
+//!   (`zone/parse.rs`: [`parse_zone`], [`ZoneError`]).
+//! - `catalog`: the shared store, [`Catalog`]; `lookup`: how a query is
 //!   answered from it ([`Answer`], [`Rcode`]).
-//! - `fault`: the misbehaviours ([`Fault`], [`FaultSpec`]).
-//! - `log`: the query log ([`QueryLog`], [`QueryLogEntry`], [`Transport`]).
-//! - `respond`: one request to one response (decoding, EDNS, truncation),
-//!   `wire` converts records to hickory-proto's types.
-//! - `server`: the UDP and TCP loops ([`run`], [`bind`], [`ServerHandle`]).
-//! - `main.rs`: the standalone `mock-dns` binary.
+//! - `fault`: the misbehaviours, [`Fault`] and [`FaultSpec`].
+//! - `log`: [`QueryLog`], [`QueryLogEntry`], [`Transport`].
+//! - `respond`: one request to one response (decoding, faults, EDNS,
+//!   truncation); `wire` converts records to hickory-proto's types.
+//! - `server`: the UDP and TCP loops ([`run`], [`bind`]) and [`ServerHandle`].
+//! - `main.rs`: the standalone `mock-dns` binary, a thin layer over the above.
 
 mod catalog;
 mod fault;

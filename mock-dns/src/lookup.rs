@@ -286,7 +286,10 @@ sel._domainkey  TXT   "v=DKIM1; p=abc"
         // Unsupported types are NODATA too, never an error.
         let answer = catalog().lookup("example.com.", "CAA");
         assert_eq!((answer.rcode, answer.answers.len()), (Rcode::NoError, 0));
-        assert_eq!(catalog().lookup("nope.example.com.", "TYPE65280").rcode, Rcode::NxDomain);
+        assert_eq!(
+            catalog().lookup("nope.example.com.", "TYPE65280").rcode,
+            Rcode::NxDomain
+        );
     }
 
     #[test]

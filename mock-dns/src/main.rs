@@ -104,6 +104,13 @@ async fn serve(listen: SocketAddr, log_queries: bool, catalog: Catalog) -> ExitC
             return ExitCode::from(exit::ENVIRONMENT);
         }
     };
+    let shutdown = match shutdown_signal() {
+        Ok(shutdown) => shutdown,
+        Err(e) => {
+            stderr(&format!("mock-dns: cannot handle signals: {e}"));
+            return ExitCode::from(exit::ENVIRONMENT);
+        }
+    };
     let log = QueryLog::new();
     if log_queries {
         let mut entries = log.subscribe();
@@ -119,7 +126,7 @@ async fn serve(listen: SocketAddr, log_queries: bool, catalog: Catalog) -> ExitC
     let _ = stdout.flush();
     drop(stdout);
 
-    match run(udp, tcp, catalog, log, shutdown_signal()).await {
+    match run(udp, tcp, catalog, log, shutdown).await {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
             stderr(&format!("mock-dns: {e}"));
@@ -128,28 +135,30 @@ async fn serve(listen: SocketAddr, log_queries: bool, catalog: Catalog) -> ExitC
     }
 }
 
-/// Completes on Ctrl-C, or SIGTERM on Unix.
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// A future that completes on Ctrl-C (SIGINT) or SIGTERM. The handlers are
+/// installed before this returns, so a signal sent as soon as the
+/// "listening" line appears is not missed.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+    })
+}
+
+/// A future that completes on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send> {
+    Ok(async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    () = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => ctrl_c.await,
-        }
-    }
-    #[cfg(not(unix))]
-    ctrl_c.await;
+    })
 }
 
 /// Writes a line to stderr; a closed stderr is no reason to panic.

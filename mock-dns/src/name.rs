@@ -80,9 +80,7 @@ pub(crate) fn labels_to_name<L: AsRef<[u8]>>(labels: &[L]) -> String {
 
 /// The catalog key of `name` (any spelling: case and trailing dot do not matter).
 pub(crate) fn name_key(name: &str) -> NameKey {
-    let mut labels = split(name, false)
-        .map(|l| l.labels)
-        .unwrap_or_default();
+    let mut labels = split(name, false).map(|l| l.labels).unwrap_or_default();
     labels.reverse();
     labels
 }
@@ -109,11 +107,15 @@ fn split(text: &str, strict: bool) -> Result<Labels, NameError> {
         absolute = false;
         match c {
             '\\' => {
-                let mut decoded = Vec::new();
-                match decode_escape(&mut chars, &mut decoded) {
-                    Ok(()) => current.extend(decoded),
+                let before = chars.clone();
+                match decode_escape(&mut chars, &mut current) {
+                    Ok(()) => {}
                     Err(e) if strict => return Err(e.into()),
-                    Err(_) => current.push(b'\\'),
+                    Err(_) => {
+                        // Keep the backslash as an ordinary character.
+                        current.push(b'\\');
+                        chars = before;
+                    }
                 }
             }
             '.' => {
@@ -153,6 +155,7 @@ mod tests {
         assert_eq!(normalize_name("."), ".");
         assert_eq!(normalize_name(r"a\046b.com"), r"a\.b.com.");
         assert_eq!(normalize_name("a..b"), "a.b.");
+        assert_eq!(normalize_name(r"a\12b"), r"a\\12b.");
     }
 
     #[test]

@@ -8,6 +8,8 @@ pub(crate) enum EscapeError {
     Dangling,
     #[error("expected an escape \\DDD with DDD at most 255, found \"\\{0}\"")]
     OutOfRange(String),
+    #[error("expected an escape \\DDD with three digits, found \"\\{0}\"")]
+    ShortDecimal(String),
 }
 
 /// Decodes the escape that follows a backslash: `\DDD` (three decimal digits)
@@ -40,9 +42,7 @@ pub(crate) fn decode_escape(
                 Err(_) => Err(EscapeError::OutOfRange(digits)),
             };
         }
-        // Fewer than three digits: BIND reads the digits literally.
-        out.extend_from_slice(digits.as_bytes());
-        return Ok(());
+        return Err(EscapeError::ShortDecimal(digits));
     }
     let mut buf = [0u8; 4];
     out.extend_from_slice(first.encode_utf8(&mut buf).as_bytes());
@@ -116,6 +116,10 @@ mod tests {
             Err(EscapeError::OutOfRange("256".into()))
         );
         assert_eq!(unescape("x\\"), Err(EscapeError::Dangling));
+        assert_eq!(
+            unescape(r"\12x").unwrap_err().to_string(),
+            r#"expected an escape \DDD with three digits, found "\12""#
+        );
     }
 
     #[test]

@@ -151,7 +151,14 @@ impl RData {
 /// `example.com. 300 IN TXT "v=spf1 -all"` or `example.com. 300 IN MX 10 mx.example.com.`.
 impl fmt::Display for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} IN {} {}", self.name, self.ttl, self.rtype(), self.data)
+        write!(
+            f,
+            "{} {} IN {} {}",
+            self.name,
+            self.ttl,
+            self.rtype(),
+            self.data
+        )
     }
 }
 
@@ -212,7 +219,11 @@ mod tests {
     fn display_re_parses_to_the_same_record() {
         let records = [
             Record::new("Example.com", 300, RData::A("192.0.2.1".parse().unwrap())),
-            Record::new("example.com.", 60, RData::Aaaa("2001:db8::1".parse().unwrap())),
+            Record::new(
+                "example.com.",
+                60,
+                RData::Aaaa("2001:db8::1".parse().unwrap()),
+            ),
             Record::new(
                 "example.com.",
                 3600,
@@ -231,7 +242,11 @@ mod tests {
                 ]),
             ),
             Record::new("www.example.com.", 300, RData::Cname("example.com.".into())),
-            Record::new("1.2.0.192.in-addr.arpa.", 300, RData::Ptr("example.com.".into())),
+            Record::new(
+                "1.2.0.192.in-addr.arpa.",
+                300,
+                RData::Ptr("example.com.".into()),
+            ),
             Record::new("example.com.", 86400, RData::Ns("ns1.example.com.".into())),
             Record::new(
                 "example.com.",
@@ -246,7 +261,11 @@ mod tests {
                     minimum: 300,
                 },
             ),
-            Record::new("_dmarc.example.com.", 0, RData::Txt(vec![b"v=DMARC1; p=reject".to_vec()])),
+            Record::new(
+                "_dmarc.example.com.",
+                0,
+                RData::Txt(vec![b"v=DMARC1; p=reject".to_vec()]),
+            ),
         ];
         for record in &records {
             round_trip(record);
@@ -264,13 +283,19 @@ mod tests {
             },
         );
         assert_eq!(mx.to_string(), "example.com. 300 IN MX 10 mx.example.com.");
-        let txt = Record::new("example.com", 300, RData::Txt(vec![b"a\"b".to_vec(), b"c".to_vec()]));
+        let txt = Record::new(
+            "example.com",
+            300,
+            RData::Txt(vec![b"a\"b".to_vec(), b"c".to_vec()]),
+        );
         assert_eq!(txt.to_string(), r#"example.com. 300 IN TXT "a\"b" "c""#);
     }
 
     #[test]
     fn txt_splits_long_values_into_character_strings() {
-        let value: String = (0..600).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        let value: String = (0..600)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
         let record = Record::txt("sel._domainkey.example.com", 300, &value);
         let RData::Txt(strings) = &record.data else {
             panic!("expected TXT data, found {:?}", record.data);
@@ -288,9 +313,6 @@ mod tests {
     #[test]
     fn txt_joined_is_none_for_other_types() {
         assert_eq!(RData::A(Ipv4Addr::LOCALHOST).txt_joined(), None);
-        assert_eq!(
-            Record::txt("x.", 1, "").data,
-            RData::Txt(vec![Vec::new()])
-        );
+        assert_eq!(Record::txt("x.", 1, "").data, RData::Txt(vec![Vec::new()]));
     }
 }

@@ -232,7 +232,11 @@ mod tests {
 
     #[test]
     fn answers_with_the_question_echoed_as_asked() {
-        let reply = respond(&query("ExAmple.COM.", RecordType::TXT, None), Transport::Udp, &catalog());
+        let reply = respond(
+            &query("ExAmple.COM.", RecordType::TXT, None),
+            Transport::Udp,
+            &catalog(),
+        );
         let response = decode(&reply);
         assert_eq!(response.metadata.id, 0x1234);
         assert!(response.metadata.authoritative && response.metadata.recursion_desired);
@@ -250,7 +254,11 @@ mod tests {
     #[test]
     fn udp_responses_respect_the_payload_size() {
         let catalog = catalog();
-        let plain = respond(&query("big.example.com.", RecordType::TXT, None), Transport::Udp, &catalog);
+        let plain = respond(
+            &query("big.example.com.", RecordType::TXT, None),
+            Transport::Udp,
+            &catalog,
+        );
         let response = decode(&plain);
         assert!(response.metadata.truncation && response.answers.is_empty());
         assert_eq!(plain.entry.unwrap().rcode, "TRUNCATED");
@@ -265,14 +273,22 @@ mod tests {
         assert_eq!(response.edns.as_ref().map(Edns::max_payload), Some(4096));
         assert_eq!(response.answers.len(), 1);
 
-        let tcp = respond(&query("big.example.com.", RecordType::TXT, None), Transport::Tcp, &catalog);
+        let tcp = respond(
+            &query("big.example.com.", RecordType::TXT, None),
+            Transport::Tcp,
+            &catalog,
+        );
         assert_eq!(decode(&tcp).answers.len(), 1);
     }
 
     #[test]
     fn malformed_and_unsupported_requests() {
         let catalog = catalog();
-        assert!(respond(b"short", Transport::Udp, &catalog).response.is_none());
+        assert!(
+            respond(b"short", Transport::Udp, &catalog)
+                .response
+                .is_none()
+        );
 
         let mut garbage = vec![0xab, 0xcd, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0];
         garbage.extend_from_slice(b"\x3fnot really a name");
@@ -287,7 +303,10 @@ mod tests {
         let reply = respond(&notify, Transport::Tcp, &catalog);
         assert_eq!(decode(&reply).metadata.response_code, ResponseCode::NotImp);
         let entry = reply.entry.unwrap();
-        assert_eq!((entry.name.as_str(), entry.rcode.as_str()), ("example.com.", "NOTIMP"));
+        assert_eq!(
+            (entry.name.as_str(), entry.rcode.as_str()),
+            ("example.com.", "NOTIMP")
+        );
 
         let mut response = query("example.com.", RecordType::TXT, None);
         response[2] |= 0x80;
@@ -306,7 +325,11 @@ mod tests {
         assert_eq!(decode(&tcp).answers.len(), 1);
 
         catalog.set_fault("example.com", None, Fault::Timeout);
-        let reply = respond(&query("example.com.", RecordType::A, None), Transport::Tcp, &catalog);
+        let reply = respond(
+            &query("example.com.", RecordType::A, None),
+            Transport::Tcp,
+            &catalog,
+        );
         assert!(reply.response.is_none());
         assert_eq!(reply.entry.unwrap().rcode, "TIMEOUT");
 
@@ -320,12 +343,66 @@ mod tests {
     #[test]
     fn unknown_types_are_nodata_or_nxdomain() {
         let catalog = catalog();
-        let reply = respond(&query("example.com.", RecordType::from(65280), None), Transport::Udp, &catalog);
+        let reply = respond(
+            &query("example.com.", RecordType::from(65280), None),
+            Transport::Udp,
+            &catalog,
+        );
         let response = decode(&reply);
         assert_eq!(response.metadata.response_code, ResponseCode::NoError);
         assert_eq!(response.authorities.len(), 1);
         assert_eq!(reply.entry.unwrap().qtype, "TYPE65280");
-        let reply = respond(&query("_dmarc.com.", RecordType::TXT, None), Transport::Udp, &catalog);
-        assert_eq!(decode(&reply).metadata.response_code, ResponseCode::NXDomain);
+        let reply = respond(
+            &query("_dmarc.com.", RecordType::TXT, None),
+            Transport::Udp,
+            &catalog,
+        );
+        assert_eq!(
+            decode(&reply).metadata.response_code,
+            ResponseCode::NXDomain
+        );
+    }
+
+    #[test]
+    fn never_panics_on_random_or_mutated_input() {
+        let catalog = catalog();
+        catalog.add(Record::new(
+            "www.example.com",
+            60,
+            crate::record::RData::Cname("example.com".into()),
+        ));
+        // xorshift: deterministic, no dependency.
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let valid = query("www.example.com.", RecordType::A, Some(1232));
+        for round in 0..20_000 {
+            let bytes: Vec<u8> = if round % 2 == 0 {
+                let len = (next() % 80) as usize;
+                (0..len).map(|_| next() as u8).collect()
+            } else {
+                let mut bytes = valid.clone();
+                for _ in 0..=(next() % 4) {
+                    let at = (next() as usize) % bytes.len();
+                    bytes[at] = next() as u8;
+                }
+                bytes.truncate(bytes.len() - (next() % 4) as usize);
+                bytes
+            };
+            let transport = if round % 3 == 0 {
+                Transport::Tcp
+            } else {
+                Transport::Udp
+            };
+            let reply = respond(&bytes, transport, &catalog);
+            if let Some(response) = reply.response {
+                assert!(response.len() >= 12);
+                assert_eq!(response[..2], bytes[..2], "the id is echoed");
+            }
+        }
     }
 }

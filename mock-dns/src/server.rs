@@ -237,7 +237,11 @@ mod tests {
 
     fn catalog() -> Catalog {
         let catalog = Catalog::new();
-        catalog.add(Record::txt("example.com", 300, "v=spf1 ip4:192.0.2.0/24 -all"));
+        catalog.add(Record::txt(
+            "example.com",
+            300,
+            "v=spf1 ip4:192.0.2.0/24 -all",
+        ));
         catalog.add(Record::txt("_dmarc.example.com", 300, "v=DMARC1; p=reject"));
         catalog.add(Record::new(
             "mx.example.com",
@@ -320,7 +324,11 @@ mod tests {
     async fn resolver_gets_txt_over_udp() {
         let server = start().await;
         let lookup = resolver(&server).txt_lookup("example.com.").await.unwrap();
-        let texts: Vec<String> = lookup.answers().iter().map(|r| r.data.to_string()).collect();
+        let texts: Vec<String> = lookup
+            .answers()
+            .iter()
+            .map(|r| r.data.to_string())
+            .collect();
         assert_eq!(texts, vec!["v=spf1 ip4:192.0.2.0/24 -all"]);
         assert_eq!(
             server.query_log().entries(),
@@ -329,9 +337,7 @@ mod tests {
                 qtype: "TXT".into(),
                 transport: Transport::Udp,
                 rcode: "NOERROR".into(),
-                answers: vec![
-                    r#"example.com. 300 IN TXT "v=spf1 ip4:192.0.2.0/24 -all""#.into()
-                ],
+                answers: vec![r#"example.com. 300 IN TXT "v=spf1 ip4:192.0.2.0/24 -all""#.into()],
             }]
         );
     }
@@ -421,7 +427,10 @@ mod tests {
     async fn garbage_gets_formerr_and_the_server_goes_on() {
         let server = start().await;
         let socket = udp_client(&server).await;
-        socket.send(b"\x12\x34\x00\x00\x00\x01garbage!").await.unwrap();
+        socket
+            .send(b"\x12\x34\x00\x00\x00\x01garbage!")
+            .await
+            .unwrap();
         let response = udp_receive(&socket).await;
         assert_eq!(response.metadata.id, 0x1234);
         assert_eq!(response.metadata.response_code, ResponseCode::FormErr);
@@ -437,8 +446,15 @@ mod tests {
 
         // Garbage over TCP does not stop the connection either.
         let mut stream = TcpStream::connect(server.addr()).await.unwrap();
-        tcp_send(&mut stream, b"\x00\x09\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\xff").await;
-        assert_eq!(tcp_receive(&mut stream).await.metadata.response_code, ResponseCode::FormErr);
+        tcp_send(
+            &mut stream,
+            b"\x00\x09\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\xff",
+        )
+        .await;
+        assert_eq!(
+            tcp_receive(&mut stream).await.metadata.response_code,
+            ResponseCode::FormErr
+        );
         tcp_send(&mut stream, &query(10, "example.com.", RecordType::TXT)).await;
         assert_eq!(tcp_receive(&mut stream).await.answers.len(), 1);
         assert_eq!(
@@ -493,7 +509,9 @@ mod tests {
         let resolver = resolver(&server);
         let name = "new._domainkey.example.com.";
         assert!(resolver.txt_lookup(name).await.unwrap_err().is_nx_domain());
-        server.catalog().add(Record::txt(name, 60, "v=DKIM1; p=xyz"));
+        server
+            .catalog()
+            .add(Record::txt(name, 60, "v=DKIM1; p=xyz"));
         let lookup = resolver.txt_lookup(name).await.unwrap();
         assert_eq!(lookup.answers()[0].data.to_string(), "v=DKIM1; p=xyz");
         // `_domainkey` is now an empty non-terminal: NODATA, not NXDOMAIN.
@@ -501,7 +519,10 @@ mod tests {
             .txt_lookup("_domainkey.example.com.")
             .await
             .unwrap_err();
-        assert!(error.is_no_records_found() && !error.is_nx_domain(), "{error:?}");
+        assert!(
+            error.is_no_records_found() && !error.is_nx_domain(),
+            "{error:?}"
+        );
     }
 
     #[tokio::test]

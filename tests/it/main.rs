@@ -1,1 +1,4 @@
-mod placeholder {}
+mod capture;
+mod cli;
+mod scenarios;
+mod support;

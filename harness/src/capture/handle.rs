@@ -69,3 +69,63 @@ impl Drop for CaptureHandle {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use lettre::Address;
+    use lettre::address::Envelope;
+    use lettre::transport::smtp::client::AsyncSmtpConnection;
+    use lettre::transport::smtp::extension::ClientId;
+
+    use super::*;
+
+    /// lettre, the SMTP client the harness delivers with, talks to the
+    /// capture: EHLO extensions, 8BITMIME, SMTPUTF8 addresses, dot-stuffing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lettre_delivers_to_the_capture() {
+        let capture =
+            CaptureHandle::start("127.0.0.1:0".parse().unwrap(), CaptureConfig::default())
+                .await
+                .unwrap();
+        let mut connection = AsyncSmtpConnection::connect_tokio1(
+            capture.addr(),
+            Some(Duration::from_secs(30)),
+            &ClientId::Domain("client.test".into()),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+        let envelope = Envelope::new(
+            Some("bounce@sender.test".parse::<Address>().unwrap()),
+            vec!["josé@exämple.test".parse::<Address>().unwrap()],
+        )
+        .unwrap();
+        // lettre appends CRLF "." CRLF itself, so a message that does not
+        // end with CRLF arrives with one.
+        let messages: Vec<String> = (0..3)
+            .map(|n| format!("Subject: {n}\r\n\r\n.\r\n..\r\n.lead\r\nGrüße {n}"))
+            .collect();
+        for (n, message) in messages.iter().enumerate() {
+            let response = connection
+                .send(&envelope, message.as_bytes())
+                .await
+                .unwrap();
+            let text: Vec<&str> = response.message().collect();
+            assert_eq!(text, [format!("2.0.0 Ok: queued as C{:06}", n + 1)]);
+        }
+        connection.quit().await.unwrap();
+
+        let stored = capture.mailbox().messages();
+        assert_eq!(stored.len(), messages.len());
+        for (stored, sent) in stored.iter().zip(&messages) {
+            assert_eq!(stored.raw, format!("{sent}\r\n").as_bytes());
+            assert_eq!(stored.envelope.mail_from, "bounce@sender.test");
+            assert_eq!(stored.envelope.rcpt_to, ["josé@exämple.test"]);
+            assert_eq!(stored.envelope.helo, "client.test");
+        }
+        capture.shutdown().await.unwrap();
+    }
+}

@@ -154,7 +154,7 @@ mod tests {
             key.dns_txt()
                 .starts_with("v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ")
         );
-        assert_eq!(format!("{key:?}").contains("redacted"), true);
+        assert!(format!("{key:?}").contains("redacted"));
     }
 
     #[test]

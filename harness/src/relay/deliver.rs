@@ -92,7 +92,10 @@ pub async fn deliver(
     )
     .await
     .map_err(smtp_error)?;
-    let result = connection.send(&envelope, message).await;
+    // lettre ends the data with CRLF "." CRLF itself: hand it the message
+    // without its final line break so the bytes arrive unchanged.
+    let data = message.strip_suffix(b"\r\n").unwrap_or(message);
+    let result = connection.send(&envelope, data).await;
     let _ = connection.quit().await;
     let response = result.map_err(smtp_error)?;
     Ok(Reply::new(

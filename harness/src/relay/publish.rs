@@ -100,12 +100,12 @@ pub fn publish(catalog: &Catalog, config: &RelayConfig) -> Result<PublishedKeys,
 /// them: the three Easy DKIM CNAMEs, the custom MAIL FROM MX and SPF, and
 /// a starting DMARC record.
 pub fn user_records(identity: &str, region: &str, mail_from: Option<&str>) -> Vec<Record> {
-    let identity = mock_dns::normalize_name(identity);
+    let identity = identity.trim_end_matches('.').to_ascii_lowercase();
     let mut records: Vec<Record> = ses::easy_dkim_tokens(&identity, region)
         .iter()
         .map(|token| {
             Record::new(
-                &format!("{token}._domainkey.{identity}"),
+                &format!("{token}._domainkey.{identity}."),
                 1800,
                 RData::Cname(format!("{token}.dkim.amazonses.com.")),
             )
@@ -128,7 +128,7 @@ pub fn user_records(identity: &str, region: &str, mail_from: Option<&str>) -> Ve
         ));
     }
     records.push(Record::txt(
-        &format!("_dmarc.{identity}"),
+        &format!("_dmarc.{identity}."),
         300,
         "v=DMARC1; p=none;",
     ));

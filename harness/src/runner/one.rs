@@ -93,7 +93,9 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
     if reply.accepted {
         tokio::time::timeout(DELIVERY_TIMEOUT, capture.mailbox().wait_for(1))
             .await
-            .map_err(|_| env("the relay accepted the message but nothing reached the capture".into()))?;
+            .map_err(|_| {
+                env("the relay accepted the message but nothing reached the capture".into())
+            })?;
     }
     drop(relay);
     let captured = capture.mailbox().messages();

@@ -182,15 +182,37 @@ impl<'a> Context<'a> {
         self.section(root, key)
     }
 
+    /// Deserializes `value`, collecting every error: after each error the
+    /// offending key (or array element) is pruned and deserialization is
+    /// tried again, so one typo does not hide the next.
     fn deserialize<T: DeserializeOwned>(&mut self, value: &Spanned<DeValue<'_>>) -> Option<T> {
-        match T::deserialize(ValueDeserializer::from(value.clone())) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                let span = e.span().unwrap_or_else(|| value.span());
-                self.error(span, humanize(e.message()));
-                None
+        let mut value = value.clone();
+        let mut pruned: Vec<String> = Vec::new();
+        for _ in 0..256 {
+            match T::deserialize(ValueDeserializer::from(value.clone())) {
+                // With keys pruned the file has errors already; the partial
+                // value still goes through the semantic checks so that
+                // their errors are reported in the same pass.
+                Ok(v) => return Some(v),
+                Err(e) => {
+                    let span = e.span().unwrap_or_else(|| value.span());
+                    let message = e.message();
+                    let consequence = message
+                        .strip_prefix("missing field `")
+                        .and_then(|rest| rest.split('`').next())
+                        .is_some_and(|key| pruned.iter().any(|p| p == key));
+                    if consequence {
+                        return None;
+                    }
+                    self.error(span.clone(), humanize(message));
+                    match prune(&mut value, span.start) {
+                        Some(key) => pruned.push(key),
+                        None => return None,
+                    }
+                }
             }
         }
+        None
     }
 
     fn dns(&mut self, raw: RawDns) -> Option<DnsSetup> {
@@ -510,6 +532,43 @@ impl<'a> Context<'a> {
     }
 }
 
+/// Removes the innermost key or array element whose key or value holds
+/// byte `at`; returns the removed key's name (`[i]` for an element).
+fn prune(value: &mut Spanned<DeValue<'_>>, at: usize) -> Option<String> {
+    let contains = |span: Range<usize>| span.start <= at && at < span.end.max(span.start + 1);
+    match value.get_mut() {
+        DeValue::Table(table) => {
+            let hit = table
+                .iter()
+                .find(|(k, v)| contains(k.span()) || contains(v.span()))
+                .map(|(k, _)| k.clone())?;
+            if let Some(child) = table.get_mut(&hit)
+                && !contains(hit.span())
+                && let Some(inner) = prune(child, at)
+            {
+                return Some(inner);
+            }
+            table.remove(&hit);
+            Some(hit.get_ref().to_string())
+        }
+        DeValue::Array(array) => {
+            let index = array.iter().position(|v| contains(v.span()))?;
+            if let Some(inner) = prune(&mut array.as_mut()[index], at) {
+                return Some(inner);
+            }
+            let mut kept = toml::de::DeArray::new();
+            for (i, v) in array.iter().enumerate() {
+                if i != index {
+                    kept.push(v.clone());
+                }
+            }
+            *array = kept;
+            Some(format!("[{index}]"))
+        }
+        _ => None,
+    }
+}
+
 const RECORD_TYPES: &[&str] = &["A", "AAAA", "MX", "TXT", "CNAME", "PTR", "NS", "SOA"];
 
 /// A zone file's origin when it has no `$ORIGIN`: its name without the
@@ -580,7 +639,11 @@ fn quoted_list(items: &[&str]) -> String {
 /// lowercase fragments with double-quoted values, "found" last.
 fn humanize(message: &str) -> String {
     let message = message.trim().trim_end_matches('.');
-    let quote = |s: &str| s.replace('`', "\"");
+    let quote = |s: &str| {
+        s.replace('`', "\"")
+            .replace("a sequence", "an array")
+            .replace("a map", "a table")
+    };
     if let Some(rest) = message.strip_prefix("unknown variant `")
         && let Some((found, expected)) = rest.split_once("`, expected ")
     {

@@ -58,7 +58,10 @@ pub async fn submit(
         addr,
         reason: e.to_string(),
     })?;
-    let result = connection.send(&envelope, message).await;
+    // lettre ends the data with CRLF "." CRLF itself: hand it the message
+    // without its final line break so the bytes arrive unchanged.
+    let data = message.strip_suffix(b"\r\n").unwrap_or(message);
+    let result = connection.send(&envelope, data).await;
     let _ = connection.quit().await;
     Ok(match result {
         Ok(response) => SubmitReply {

@@ -48,10 +48,10 @@ pub(crate) fn lex(text: &str) -> (Vec<Entry>, Vec<ZoneError>) {
     for (index, line) in text.lines().enumerate() {
         let line_no = index + 1;
         let chars: Vec<char> = line.chars().collect();
-        if open.is_empty() {
-            if let Some(entry) = current.take() {
-                push_entry(&mut entries, entry);
-            }
+        if open.is_empty()
+            && let Some(entry) = current.take()
+        {
+            push_entry(&mut entries, entry);
         }
         let entry = current.get_or_insert_with(|| Entry {
             tokens: Vec::new(),
@@ -159,7 +159,8 @@ mod tests {
 
     #[test]
     fn joins_parenthesised_lines_and_drops_comments() {
-        let (entries, errors) = lex("@ IN SOA ns. host. ( 1 ; serial\n  2 3 ) ; done\n\n  TXT \"a;b\" c\\ d\n");
+        let (entries, errors) =
+            lex("@ IN SOA ns. host. ( 1 ; serial\n  2 3 ) ; done\n\n  TXT \"a;b\" c\\ d\n");
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(entries.len(), 2);
         assert_eq!(

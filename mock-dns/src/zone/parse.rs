@@ -37,7 +37,7 @@ pub fn parse_zone(text: &str, origin: &str) -> Result<Vec<Record>, Vec<ZoneError
     let mut parser = Parser {
         origin: name_labels(origin),
         default_ttl: DEFAULT_TTL,
-        last_owner: None,
+        last_owner: Owner::Missing,
     };
     let mut records = Vec::new();
     for entry in &entries {
@@ -59,7 +59,17 @@ pub fn parse_zone(text: &str, origin: &str) -> Result<Vec<Record>, Vec<ZoneError
 struct Parser {
     origin: Vec<Vec<u8>>,
     default_ttl: u32,
-    last_owner: Option<String>,
+    last_owner: Owner,
+}
+
+/// The owner a line starting with whitespace inherits.
+enum Owner {
+    /// No record yet: such a line is an error.
+    Missing,
+    /// The previous owner was already reported as invalid: skip the line
+    /// rather than report the same problem again.
+    Invalid,
+    Valid(String),
 }
 
 impl Parser {
@@ -70,31 +80,41 @@ impl Parser {
             // The lexer reported the error; still learn the owner so that
             // following blank-owner lines do not report a second error.
             if let Some(first) = cursor.peek().filter(|_| !entry.blank_owner) {
-                if let Ok(name) = self.name(first) {
-                    self.last_owner = Some(name);
-                }
+                self.last_owner = match self.name(first) {
+                    Ok(name) => Owner::Valid(name),
+                    Err(_) => Owner::Invalid,
+                };
             }
             return Ok(None);
         }
-        if !entry.blank_owner {
-            if let Some(first) = cursor.peek().filter(|t| !t.quoted && t.text.starts_with('$')) {
-                cursor.next();
-                self.directive(first, &mut cursor)?;
-                return Ok(None);
-            }
+        if let Some(first) = cursor
+            .peek()
+            .filter(|t| !entry.blank_owner && !t.quoted && t.text.starts_with('$'))
+        {
+            cursor.next();
+            self.directive(first, &mut cursor)?;
+            return Ok(None);
         }
         let owner = if entry.blank_owner {
-            self.last_owner.clone().ok_or_else(|| ZoneError {
-                line: entry.line,
-                column: 1,
-                message: "expected an owner name, found a line starting with whitespace \
-                          before any record"
-                    .to_owned(),
-            })?
+            match &self.last_owner {
+                Owner::Valid(name) => name.clone(),
+                Owner::Invalid => return Ok(None),
+                Owner::Missing => {
+                    return Err(ZoneError {
+                        line: entry.line,
+                        column: 1,
+                        message: "expected an owner name, found a line starting with \
+                                  whitespace before any record"
+                            .to_owned(),
+                    });
+                }
+            }
         } else {
             let token = cursor.expect("an owner name")?;
-            let owner = self.name(token)?;
-            self.last_owner = Some(owner.clone());
+            let owner = self
+                .name(token)
+                .inspect_err(|_| self.last_owner = Owner::Invalid)?;
+            self.last_owner = Owner::Valid(owner.clone());
             owner
         };
 
@@ -342,7 +362,11 @@ mod tests {
     use super::*;
 
     fn txt(name: &str, ttl: u32, strings: &[&[u8]]) -> Record {
-        Record::new(name, ttl, RData::Txt(strings.iter().map(|s| s.to_vec()).collect()))
+        Record::new(
+            name,
+            ttl,
+            RData::Txt(strings.iter().map(|s| s.to_vec()).collect()),
+        )
     }
 
     #[test]
@@ -403,15 +427,31 @@ quotes  TXT "say \"hi\"" back\\slash \065\066 unquoted
                     exchange: "mx2.example.net.".into(),
                 },
             ),
-            txt("example.com.", 3600, &[b"v=spf1 ip4:192.0.2.0/24 ", b"-all"]),
-            Record::new("ns1.example.com.", 3600, RData::A("192.0.2.53".parse().unwrap())),
-            Record::new("mx1.example.com.", 3600, RData::A("192.0.2.25".parse().unwrap())),
+            txt(
+                "example.com.",
+                3600,
+                &[b"v=spf1 ip4:192.0.2.0/24 ", b"-all"],
+            ),
+            Record::new(
+                "ns1.example.com.",
+                3600,
+                RData::A("192.0.2.53".parse().unwrap()),
+            ),
+            Record::new(
+                "mx1.example.com.",
+                3600,
+                RData::A("192.0.2.25".parse().unwrap()),
+            ),
             Record::new(
                 "mx1.example.com.",
                 3600,
                 RData::Aaaa("2001:db8::25".parse().unwrap()),
             ),
-            Record::new("www.example.com.", 3600, RData::Cname("example.com.".into())),
+            Record::new(
+                "www.example.com.",
+                3600,
+                RData::Cname("example.com.".into()),
+            ),
             txt(
                 "_dmarc.example.com.",
                 3600,
@@ -442,7 +482,11 @@ quotes  TXT "say \"hi\"" back\\slash \065\066 unquoted
         assert_eq!(
             records,
             vec![
-                Record::new("www.example.org.", 300, RData::A("192.0.2.1".parse().unwrap())),
+                Record::new(
+                    "www.example.org.",
+                    300,
+                    RData::A("192.0.2.1".parse().unwrap())
+                ),
                 txt("example.org.", 300, &[b"hello"]),
             ]
         );

@@ -1,0 +1,320 @@
+//! The capture mailbox over real SMTP on loopback.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use mailharness::capture::{CaptureConfig, CaptureHandle, Mailbox};
+use mailharness::smtp::proxy_v1_line;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn start(config: CaptureConfig) -> CaptureHandle {
+    CaptureHandle::start("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .expect("capture starts on loopback")
+}
+
+async fn wait_for(mailbox: &Mailbox, n: usize) {
+    tokio::time::timeout(WAIT, mailbox.wait_for(n))
+        .await
+        .unwrap_or_else(|_| panic!("{n} messages expected, {} stored", mailbox.len()));
+}
+
+/// A deliberately plain SMTP client: it writes what it is told and reads
+/// replies line by line, so the tests control every byte on the wire.
+struct Client {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+}
+
+impl Client {
+    /// Connects, writes `before_greeting` (a PROXY header) at once and reads
+    /// the greeting.
+    async fn connect(addr: SocketAddr, before_greeting: Option<&str>) -> Self {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let (reader, mut writer) = stream.into_split();
+        if let Some(header) = before_greeting {
+            writer.write_all(header.as_bytes()).await.unwrap();
+        }
+        let mut client = Self {
+            reader: BufReader::new(reader),
+            writer,
+        };
+        let greeting = client.reply().await;
+        assert!(greeting.starts_with("220 "), "{greeting}");
+        client
+    }
+
+    async fn write(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).await.unwrap();
+    }
+
+    /// Reads one (possibly multi-line) reply; returns its last line.
+    async fn reply(&mut self) -> String {
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).await.unwrap();
+            assert!(
+                line.ends_with("\r\n") && line.len() >= 5,
+                "bad reply line {line:?}"
+            );
+            if line.as_bytes()[3] == b' ' {
+                return line.trim_end().to_string();
+            }
+        }
+    }
+
+    /// Sends a command and checks the reply code.
+    async fn command(&mut self, line: &str, code: &str) -> String {
+        self.write(format!("{line}\r\n").as_bytes()).await;
+        let reply = self.reply().await;
+        assert!(reply.starts_with(code), "{line} -> {reply}");
+        reply
+    }
+
+    /// Sends one message; returns the final reply.
+    async fn send(&mut self, from: &str, to: &str, message: &[u8]) -> String {
+        self.command(&format!("MAIL FROM:<{from}> BODY=8BITMIME"), "250 ")
+            .await;
+        self.command(&format!("RCPT TO:<{to}>"), "250 ").await;
+        self.command("DATA", "354 ").await;
+        self.write(&stuff(message)).await;
+        self.write(b".\r\n").await;
+        self.reply().await
+    }
+
+    /// Closes the write side and reads what the server still sends until it
+    /// closes the connection.
+    async fn finish(mut self) -> String {
+        self.writer.shutdown().await.unwrap();
+        let mut rest = String::new();
+        self.reader.read_to_string(&mut rest).await.unwrap();
+        rest
+    }
+}
+
+/// Dot-stuffs a message that ends with a line ending (RFC 5321 §4.5.2): a
+/// line is whatever follows a LF, so a bare LF starts a line too.
+fn stuff(message: &[u8]) -> Vec<u8> {
+    assert!(message.ends_with(b"\n"));
+    let mut wire = Vec::with_capacity(message.len() + 16);
+    for line in message.split_inclusive(|&b| b == b'\n') {
+        if line.starts_with(b".") {
+            wire.push(b'.');
+        }
+        wire.extend_from_slice(line);
+    }
+    wire
+}
+
+/// A distinct message per client and sequence number: 8-bit UTF-8, lines
+/// that need dot-stuffing, a bare LF now and then, and a large one every
+/// tenth message so that lines cross the server's buffer boundaries.
+fn message(client: usize, seq: usize) -> Vec<u8> {
+    let mut text = format!(
+        "From: Client {client} <client{client}@sender.test>\r\n\
+         To: inbox@capture.test\r\n\
+         Subject: message {seq} from client {client} — ünïcødé\r\n\
+         X-Client-Seq: {client}/{seq}\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\
+         \r\n\
+         Grüße aus 日本, client {client}, message {seq}.\r\n\
+         .\r\n\
+         ..\r\n\
+         .leading dot\r\n\
+         ...three dots\r\n"
+    );
+    if seq % 3 == 0 {
+        text.push_str("bare\n.after a bare LF\n");
+    }
+    if seq % 10 == 0 {
+        for line in 0..2000 {
+            text.push_str(&format!(".{line:04} {}\r\n", "é".repeat(30)));
+        }
+    }
+    text.push_str("-- \r\nend\r\n");
+    text.into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_clients_lose_nothing() {
+    const CLIENTS: usize = 8;
+    const MESSAGES: usize = 50;
+    let capture = start(CaptureConfig::default()).await;
+    let addr = capture.addr();
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|client| {
+            tokio::spawn(async move {
+                let mut smtp = Client::connect(addr, None).await;
+                smtp.command("EHLO client.test", "250 ").await;
+                let mut sent = Vec::new();
+                for seq in 0..MESSAGES {
+                    let from = format!("client{client}@sender.test");
+                    let raw = message(client, seq);
+                    let reply = smtp.send(&from, "inbox@capture.test", &raw).await;
+                    assert!(reply.starts_with("250 2.0.0 Ok: queued as C"), "{reply}");
+                    sent.push((from, raw));
+                }
+                smtp.command("QUIT", "221 ").await;
+                sent
+            })
+        })
+        .collect();
+    let mut sent = Vec::new();
+    for client in clients {
+        sent.extend(client.await.unwrap());
+    }
+
+    wait_for(capture.mailbox(), CLIENTS * MESSAGES).await;
+    let messages = capture.mailbox().messages();
+    assert_eq!(messages.len(), CLIENTS * MESSAGES);
+    let seqs: Vec<u64> = messages.iter().map(|m| m.seq).collect();
+    assert_eq!(seqs, (1..=(CLIENTS * MESSAGES) as u64).collect::<Vec<_>>());
+    let mut ids: Vec<&str> = messages.iter().map(|m| m.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), CLIENTS * MESSAGES);
+
+    let mut stored: Vec<(String, Vec<u8>)> = messages
+        .iter()
+        .map(|m| {
+            assert_eq!(m.envelope.helo, "client.test");
+            assert_eq!(m.envelope.rcpt_to, ["inbox@capture.test"]);
+            assert!(!m.envelope.proxied);
+            assert_eq!(m.envelope.client_ip, m.envelope.peer.ip());
+            (m.envelope.mail_from.clone(), m.raw.clone())
+        })
+        .collect();
+    stored.sort();
+    sent.sort();
+    // Compare one by one so that a failure names the message, not 4 MB.
+    for (stored, sent) in stored.iter().zip(&sent) {
+        assert_eq!(stored.0, sent.0);
+        assert!(
+            stored.1 == sent.1,
+            "stored message differs from the one sent:\n{}\n---\n{}",
+            String::from_utf8_lossy(&stored.1),
+            String::from_utf8_lossy(&sent.1)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_connection_stores_nothing_and_proxy_ip_is_recorded() {
+    let capture = start(CaptureConfig::default()).await;
+    let addr = capture.addr();
+    let client: SocketAddr = "203.0.113.7:40000".parse().unwrap();
+    let proxy = proxy_v1_line(client, addr);
+
+    let mut partial = Client::connect(addr, Some(&proxy)).await;
+    partial.command("EHLO relay.test", "250 ").await;
+    partial
+        .command("MAIL FROM:<bounce@sender.test>", "250 ")
+        .await;
+    partial
+        .command("RCPT TO:<inbox@capture.test>", "250 ")
+        .await;
+    partial.command("DATA", "354 ").await;
+    partial
+        .write(b"Subject: partial\r\n\r\nthis message never ends\r\n")
+        .await;
+    // The server closes its side once it has seen the end of the stream:
+    // by then it has given up on the message.
+    assert_eq!(partial.finish().await, "");
+    assert!(capture.mailbox().is_empty());
+
+    let mut whole = Client::connect(addr, Some(&proxy)).await;
+    whole.command("EHLO relay.test", "250 ").await;
+    let reply = whole
+        .send(
+            "bounce@sender.test",
+            "inbox@capture.test",
+            b"Subject: whole\r\n\r\nbody\r\n",
+        )
+        .await;
+    assert_eq!(reply, "250 2.0.0 Ok: queued as C000001");
+    whole.command("QUIT", "221 ").await;
+
+    wait_for(capture.mailbox(), 1).await;
+    let messages = capture.mailbox().messages();
+    assert_eq!(messages.len(), 1);
+    let envelope = &messages[0].envelope;
+    assert_eq!(envelope.client_ip.to_string(), "203.0.113.7");
+    assert!(envelope.proxied);
+    assert!(envelope.peer.ip().is_loopback());
+    assert_eq!(envelope.helo, "relay.test");
+    assert_eq!(envelope.mail_from, "bounce@sender.test");
+    assert_eq!(envelope.rcpt_to, ["inbox@capture.test"]);
+    assert_eq!(messages[0].raw, b"Subject: whole\r\n\r\nbody\r\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_commands_in_one_write() {
+    let capture = start(CaptureConfig::default()).await;
+    let mut client = Client::connect(capture.addr(), None).await;
+    client
+        .write(
+            b"EHLO pipe.test\r\n\
+              MAIL FROM:<a@sender.test>\r\n\
+              RCPT TO:<b@capture.test>\r\n\
+              RCPT TO:<c@capture.test>\r\n\
+              DATA\r\n\
+              Subject: pipelined\r\n\r\n..body\r\n.\r\n\
+              QUIT\r\n",
+        )
+        .await;
+    let replies = client.finish().await;
+    let last_lines: Vec<&str> = replies
+        .split_terminator("\r\n")
+        .filter(|line| line.as_bytes().get(3) == Some(&b' '))
+        .collect();
+    assert_eq!(
+        last_lines,
+        [
+            "250 SMTPUTF8",
+            "250 2.1.0 Ok",
+            "250 2.1.5 Ok",
+            "250 2.1.5 Ok",
+            "354 End data with <CR><LF>.<CR><LF>",
+            "250 2.0.0 Ok: queued as C000001",
+            "221 2.0.0 Bye",
+        ]
+    );
+    assert!(replies.starts_with("250-mx.capture.test\r\n250-PIPELINING\r\n"));
+    // Stored before the 250 went out: no waiting needed.
+    let messages = capture.mailbox().messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        messages[0].envelope.rcpt_to,
+        ["b@capture.test", "c@capture.test"]
+    );
+    assert_eq!(messages[0].raw, b"Subject: pipelined\r\n\r\n.body\r\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_header_refused_when_not_accepted() {
+    let mut config = CaptureConfig::default();
+    config.smtp.accept_proxy = false;
+    let capture = start(config).await;
+    let addr = capture.addr();
+    let proxy = proxy_v1_line("203.0.113.7:40000".parse().unwrap(), addr);
+    let client = Client::connect(addr, Some(&proxy)).await;
+    let rest = client.finish().await;
+    assert!(rest.starts_with("554 5.7.0 "), "{rest}");
+    assert!(capture.mailbox().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_stops_accepting() {
+    let capture = start(CaptureConfig::default()).await;
+    let addr = capture.addr();
+    let mut client = Client::connect(addr, None).await;
+    client.command("NOOP", "250 ").await;
+    capture.shutdown().await.unwrap();
+    assert!(TcpStream::connect(addr).await.is_err());
+}

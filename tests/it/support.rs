@@ -1,0 +1,73 @@
+//! Shared by the integration tests: the workspace root, the built binaries,
+//! and the one table of snapshot redactions.
+
+use std::path::{Path, PathBuf};
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate sits in the workspace")
+        .to_path_buf()
+}
+
+/// The redactions every snapshot shares: SES ids, times, ports, temporary
+/// paths, DKIM signature prefixes.
+pub fn insta_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    for (pattern, replacement) in FILTERS {
+        settings.add_filter(pattern, *replacement);
+    }
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+pub const FILTERS: &[(&str, &str)] = &[
+    // SES message ids: prefix + ms timestamp + uuid + -000000
+    (
+        r"01[0-9a-f]{2}[0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-000000",
+        "[SES-ID]",
+    ),
+    // the first characters of a DKIM signature in Authentication-Results
+    (r"header\.b=[A-Za-z0-9+/=]+", "header.b=[B]"),
+    (r#""duration_ms": \d+"#, r#""duration_ms": "[MS]""#),
+    (r#""dns_queries": \d+"#, r#""dns_queries": "[N]""#),
+    (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
+    (r"/tmp/[^\s\x22:]+", "[TMP]"),
+];
+
+/// The `mailharness` binary, built by cargo for this test run's profile.
+pub fn mailharness_bin() -> PathBuf {
+    bin("mailharness")
+}
+
+/// The `mock-dns` binary.
+#[allow(dead_code)]
+pub fn mock_dns_bin() -> PathBuf {
+    bin("mock-dns")
+}
+
+fn bin(name: &str) -> PathBuf {
+    // Integration tests run from target/<profile>/deps; binaries of other
+    // packages in the workspace sit one level up. Cargo does not build
+    // them for this package's tests, so build them once per test process
+    // (a no-op when they are fresh) rather than run stale ones.
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let mut command = std::process::Command::new(env!("CARGO"));
+        command
+            .args(["build", "--quiet", "-p", "mailharness", "-p", "mock-dns"])
+            .current_dir(workspace_root());
+        if !cfg!(debug_assertions) {
+            command.arg("--release");
+        }
+        let status = command.status().expect("run cargo build");
+        assert!(status.success(), "cargo build of the binaries failed");
+    });
+    let exe = std::env::current_exe().expect("current exe");
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target/<profile>")
+        .to_path_buf();
+    dir.join(name)
+}
