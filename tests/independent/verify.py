@@ -173,9 +173,12 @@ def check_dkim(message, dnsfunc):
         verifier = dkim.DKIM(message)
         try:
             result = "pass" if verifier.verify(idx=idx, dnsfunc=dnsfunc) else "fail"
+        except dkim.ValidationError:
+            # The body hash or a tag failed to validate.
+            result = "fail"
         except dkim.DKIMException:
-            # A malformed signature or key (dkimpy itself turns a missing
-            # key or a DNS failure into False, hence "fail").
+            # A malformed signature or key. (dkimpy itself turns a missing
+            # key or a DNS failure into False, hence "fail" for those.)
             result = "permerror"
         fields = verifier.signature_fields or {}
         out.append(

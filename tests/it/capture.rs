@@ -129,10 +129,10 @@ fn message(client: usize, seq: usize) -> Vec<u8> {
          .leading dot\r\n\
          ...three dots\r\n"
     );
-    if seq % 3 == 0 {
+    if seq.is_multiple_of(3) {
         text.push_str("bare\n.after a bare LF\n");
     }
-    if seq % 10 == 0 {
+    if seq.is_multiple_of(10) {
         for line in 0..2000 {
             text.push_str(&format!(".{line:04} {}\r\n", "é".repeat(30)));
         }

@@ -1,4 +1,6 @@
 mod capture;
 mod cli;
+mod dig;
+mod independent;
 mod scenarios;
 mod support;

@@ -41,7 +41,6 @@ pub fn mailharness_bin() -> PathBuf {
 }
 
 /// The `mock-dns` binary.
-#[allow(dead_code)]
 pub fn mock_dns_bin() -> PathBuf {
     bin("mock-dns")
 }
@@ -70,4 +69,62 @@ fn bin(name: &str) -> PathBuf {
         .expect("target/<profile>")
         .to_path_buf();
     dir.join(name)
+}
+
+/// Whether a peer program the test needs is present. Absent: under
+/// `CI=true` the test fails (CI installs every peer); elsewhere it prints
+/// why it skips and returns false.
+pub fn peer_available(what: &str, present: bool, install: &str) -> bool {
+    if present {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{what} is missing and CI=true; install it with: {install}");
+    }
+    eprintln!("skipped: {what} is not installed; install it with: {install}");
+    false
+}
+
+/// Whether `program --version`-style probing finds `program` on PATH.
+pub fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
+    })
+}
+
+/// A `mock-dns` process serving zone files on a loopback port; killed on drop.
+pub struct MockDnsProcess {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl MockDnsProcess {
+    pub fn start(zone_files: &[&Path]) -> MockDnsProcess {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(mock_dns_bin())
+            .args(["--listen", "127.0.0.1:0"])
+            .args(zone_files)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start mock-dns");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the listening line");
+        let port = line
+            .split("127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line from mock-dns: {line:?}"));
+        MockDnsProcess { child, port }
+    }
+}
+
+impl Drop for MockDnsProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

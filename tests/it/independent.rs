@@ -1,0 +1,246 @@
+//! Messages saved with `--save` verify the same with an independent
+//! DKIM/SPF/DMARC implementation (dkimpy, pyspf and authheaders, driven by
+//! `tests/independent/verify.py`) pointed at a `mock-dns` that serves the
+//! saved `zone.db`.
+//!
+//! The binaries come from `support`, which builds them first: the tests
+//! crate depends only on the libraries, so cargo neither builds nor
+//! rebuilds `target/<profile>/mailharness` and `mock-dns` for it.
+
+use std::{
+    collections::BTreeMap,
+    fs::File,
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+};
+
+use serde_json::{Value, json};
+
+use crate::support::{mailharness_bin, mock_dns_bin, workspace_root};
+
+/// What the script imports, and how to get it.
+const PYTHON_CHECK: &str = "import dkim, spf, dns.resolver, authheaders, authres";
+const INSTALL: &str =
+    "python3 -m pip install dkimpy==1.1.8 pyspf==2.0.14 dnspython==2.9.2 authheaders==0.16.3";
+
+/// `Err(reason)` when python3 or one of the modules is missing.
+fn python_ready() -> Result<(), String> {
+    let out = Command::new("python3")
+        .args(["-c", PYTHON_CHECK])
+        .output()
+        .map_err(|e| format!("cannot run python3: {e}"))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or("no message");
+    Err(format!("python3 cannot import the verifiers: {last}"))
+}
+
+/// A `mock-dns` process serving one zone file on a free loopback port;
+/// killed on drop, and its query log printed if the test is failing.
+struct MockDns {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl MockDns {
+    fn start(zone: &Path, log: &Path) -> Self {
+        let child = Command::new(mock_dns_bin())
+            .args(["--listen", "127.0.0.1:0", "--log"])
+            .arg(zone)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(File::create(log).expect("create the mock-dns log"))
+            .spawn()
+            .expect("start mock-dns");
+        let mut dns = Self {
+            child,
+            port: 0,
+            log: log.to_path_buf(),
+        };
+        // The first stdout line names the address; it is flushed before
+        // the server answers, so once it is read the server is ready.
+        let stdout = dns.child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read mock-dns's first line");
+        dns.port = line
+            .strip_prefix("mock-dns listening on ")
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|addr| addr.parse::<std::net::SocketAddr>().ok())
+            .map(|addr| addr.port())
+            .unwrap_or_else(|| {
+                panic!(
+                    "expected \"mock-dns listening on 127.0.0.1:PORT (udp+tcp)\", found {line:?}"
+                )
+            });
+        dns
+    }
+}
+
+impl Drop for MockDns {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            eprintln!("--- mock-dns log ({}) ---\n{log}", self.log.display());
+        }
+    }
+}
+
+/// What both sides must agree on, from a harness verdict or the script's
+/// output (same field names): SPF for MAIL FROM and HELO, every DKIM
+/// signature (sorted), and DMARC's result, policy and alignment.
+fn comparable(verdict: &Value) -> Value {
+    let mut dkim: Vec<Value> = verdict["dkim"]
+        .as_array()
+        .unwrap_or_else(|| panic!("expected a \"dkim\" array in {verdict}"))
+        .iter()
+        .map(|d| json!([d["domain"], d["selector"], d["result"]]))
+        .collect();
+    dkim.sort_by_key(Value::to_string);
+    let (spf, dmarc) = (&verdict["spf"], &verdict["dmarc"]);
+    json!({
+        "spf": {
+            "result": spf["result"],
+            "domain": spf["domain"],
+            "helo_result": spf["helo_result"],
+            "helo_domain": spf["helo_domain"],
+        },
+        "dkim": dkim,
+        "dmarc": {
+            "result": dmarc["result"],
+            "policy": dmarc["policy"],
+            "spf_aligned": dmarc["spf_aligned"],
+            "dkim_aligned": dmarc["dkim_aligned"],
+        },
+    })
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}\n{text}", path.display()))
+}
+
+/// Runs the script on one saved message; its parsed output.
+fn verify_independently(port: u16, eml: &Path, sidecar: &Path) -> Value {
+    let script = workspace_root().join("tests/independent/verify.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .args(["--dns-port", &port.to_string()])
+        .args([eml, sidecar])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run python3");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "verify.py {} failed ({}):\n{stderr}{stdout}",
+        eml.display(),
+        out.status
+    );
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("verify.py printed no JSON object ({e}):\n{stdout}{stderr}"))
+}
+
+/// The entries of `dir`, sorted, that `keep` accepts.
+fn sorted_entries(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|entry| entry.expect("read a directory entry").path())
+        .filter(|path| keep(path))
+        .collect();
+    entries.sort();
+    entries
+}
+
+#[test]
+fn saved_messages_verify_the_same_independently() {
+    if let Err(reason) = python_ready() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{reason}; install with: {INSTALL}");
+        }
+        println!("skipped: {reason}; install with: {INSTALL}");
+        return;
+    }
+
+    let saved = tempfile::tempdir().expect("create a temporary folder");
+    let out = Command::new(mailharness_bin())
+        .arg("run")
+        .arg(workspace_root().join("scenarios/ses"))
+        .arg("--save")
+        .arg(saved.path())
+        .args(["--format", "json"])
+        .current_dir(workspace_root())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run mailharness");
+    assert!(
+        out.status.success(),
+        "mailharness run failed ({}):\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // "<slug>/<n>" -> the independent verdict, for the checks below.
+    let mut compared = BTreeMap::new();
+    for folder in sorted_entries(saved.path(), Path::is_dir) {
+        let slug = folder.file_name().unwrap().to_string_lossy().into_owned();
+        let zone = folder.join("zone.db");
+        assert!(zone.is_file(), "{slug}: no zone.db saved");
+        let dns = MockDns::start(&zone, &folder.join("mock-dns.log"));
+        for eml in sorted_entries(&folder, |p| p.extension().is_some_and(|e| e == "eml")) {
+            let sidecar = eml.with_extension("json");
+            let name = format!("{slug}/{}", eml.file_stem().unwrap().to_string_lossy());
+            let harness = &read_json(&sidecar)["verdict"];
+            assert!(harness.is_object(), "{name}: the sidecar has no verdict");
+            let independent = verify_independently(dns.port, &eml, &sidecar);
+            println!("{name}: {}", comparable(&independent));
+            assert_eq!(
+                comparable(&independent),
+                comparable(harness),
+                "{name}: the independent verdict (left) differs from the harness's (right)"
+            );
+            compared.insert(name, independent);
+        }
+    }
+
+    assert!(
+        compared.len() >= 2,
+        "expected at least 2 saved messages, compared {}: {:?}",
+        compared.len(),
+        compared.keys()
+    );
+    // Not vacuous: one message fails DMARC unaligned, the other passes
+    // aligned both ways.
+    let dmarc = |name: &str| {
+        let verdict = compared
+            .get(name)
+            .unwrap_or_else(|| panic!("no message {name} saved: {:?}", compared.keys()));
+        let d = &verdict["dmarc"];
+        (
+            d["result"].clone(),
+            d["spf_aligned"].clone(),
+            d["dkim_aligned"].clone(),
+        )
+    };
+    assert_eq!(
+        dmarc("ses-default/1"),
+        (json!("fail"), json!(false), json!(false)),
+        "ses-default: DMARC (result, spf_aligned, dkim_aligned)"
+    );
+    assert_eq!(
+        dmarc("ses-custom/1"),
+        (json!("pass"), json!(true), json!(true)),
+        "ses-custom: DMARC (result, spf_aligned, dkim_aligned)"
+    );
+}
