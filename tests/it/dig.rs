@@ -41,7 +41,10 @@ fn dig_reads_txt_and_cname_from_the_mock_dns_binary() {
         "xor2whcrpdxgu2brib3mjs2le6wjyi2a.dkim.amazonses.com."
     );
     // Over TCP too, and a name that does not exist is NXDOMAIN, not REFUSED.
-    let spf = dig(server.port, &["+tcp", "+short", "bounce.example.com", "TXT"]);
+    let spf = dig(
+        server.port,
+        &["+tcp", "+short", "bounce.example.com", "TXT"],
+    );
     assert_eq!(spf.trim(), "\"v=spf1 include:amazonses.com ~all\"");
     let missing = dig(server.port, &["_dmarc.com", "TXT"]);
     assert!(missing.contains("status: NXDOMAIN"), "{missing}");

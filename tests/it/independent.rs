@@ -183,8 +183,10 @@ fn saved_messages_verify_the_same_independently() {
         .stdin(Stdio::null())
         .output()
         .expect("run mailharness");
+    // 1 (an expectation failed) is the scenario tests' business; the saved
+    // verdicts are still what is compared here. 2 and 3 are errors.
     assert!(
-        out.status.success(),
+        matches!(out.status.code(), Some(0 | 1)),
         "mailharness run failed ({}):\n{}{}",
         out.status,
         String::from_utf8_lossy(&out.stdout),

@@ -53,3 +53,40 @@ fn bundled_scenarios() {
     });
     assert!(count >= 2, "the glob matched {count} scenario files");
 }
+
+/// No snapshot outlives its scenario or test: a stale `.snap` would pass
+/// unnoticed (what `cargo insta test --unreferenced=reject` checks).
+#[test]
+fn every_snapshot_is_referenced() {
+    let root = workspace_root();
+    let dir = root.join("tests/it/snapshots");
+    let sources: String = std::fs::read_dir(root.join("tests/it"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    let scenarios = mailharness::scenario::discover(&[root.join("scenarios")]).unwrap();
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".snap") else {
+            panic!("unexpected file in snapshots/: {name}");
+        };
+        count += 1;
+        let test = stem.split('@').next().unwrap_or(stem);
+        if test == "bundled_scenarios" {
+            let file = stem.split_once('@').map_or("", |(_, f)| f);
+            assert!(
+                scenarios.iter().any(|s| s.ends_with(file)),
+                "snapshot {name} has no scenario file"
+            );
+        } else {
+            assert!(
+                sources.contains(&format!("fn {test}(")),
+                "snapshot {name} belongs to no test"
+            );
+        }
+    }
+    assert!(count > 0);
+}

@@ -87,9 +87,8 @@ pub fn peer_available(what: &str, present: bool, install: &str) -> bool {
 
 /// Whether `program --version`-style probing finds `program` on PATH.
 pub fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 /// A `mock-dns` process serving zone files on a loopback port; killed on drop.
