@@ -1,7 +1,10 @@
 //! The commands behind the `mailharness` binary. Each returns the process
 //! exit code (see [`crate::exit`]); `main.rs` only parses and dispatches.
 
-use std::{io::Write, path::PathBuf};
+use std::{
+    io::{IsTerminal, Write},
+    path::PathBuf,
+};
 
 use crate::{
     exit,
@@ -42,8 +45,13 @@ fn load_all(paths: &[PathBuf], err: &mut dyn Write) -> Result<Vec<Scenario>, i32
     if errors.is_empty() {
         Ok(scenarios)
     } else {
+        let fancy = std::io::stderr().is_terminal();
         for e in &errors {
-            let _ = writeln!(err, "{e}");
+            if fancy {
+                let _ = write!(err, "{}", e.render_fancy());
+            } else {
+                let _ = writeln!(err, "{e}");
+            }
         }
         let count: usize = errors.iter().map(|e| e.diagnostics.len()).sum();
         let _ = writeln!(

@@ -21,7 +21,8 @@ fn dig_reads_txt_and_cname_from_the_mock_dns_binary() {
         return;
     }
     let zone = workspace_root().join("scenarios/ses/zones/custom/example.com.zone");
-    let server = MockDnsProcess::start(&[&zone]);
+    let logs = tempfile::tempdir().unwrap();
+    let server = MockDnsProcess::start(&zone, &logs.path().join("mock-dns.log"));
 
     let txt = dig(server.port, &["+short", "_dmarc.example.com", "TXT"]);
     assert_eq!(

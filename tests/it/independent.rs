@@ -9,15 +9,13 @@
 
 use std::{
     collections::BTreeMap,
-    fs::File,
-    io::{BufRead, BufReader},
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
 };
 
 use serde_json::{Value, json};
 
-use crate::support::{mailharness_bin, mock_dns_bin, workspace_root};
+use crate::support::{MockDnsProcess, mailharness_bin, peer_available, workspace_root};
 
 /// What the script imports, and how to get it.
 const PYTHON_CHECK: &str = "import dkim, spf, dns.resolver, authheaders, authres";
@@ -36,61 +34,6 @@ fn python_ready() -> Result<(), String> {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let last = stderr.lines().last().unwrap_or("no message");
     Err(format!("python3 cannot import the verifiers: {last}"))
-}
-
-/// A `mock-dns` process serving one zone file on a free loopback port;
-/// killed on drop, and its query log printed if the test is failing.
-struct MockDns {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl MockDns {
-    fn start(zone: &Path, log: &Path) -> Self {
-        let child = Command::new(mock_dns_bin())
-            .args(["--listen", "127.0.0.1:0", "--log"])
-            .arg(zone)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(File::create(log).expect("create the mock-dns log"))
-            .spawn()
-            .expect("start mock-dns");
-        let mut dns = Self {
-            child,
-            port: 0,
-            log: log.to_path_buf(),
-        };
-        // The first stdout line names the address; it is flushed before
-        // the server answers, so once it is read the server is ready.
-        let stdout = dns.child.stdout.take().expect("piped stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read mock-dns's first line");
-        dns.port = line
-            .strip_prefix("mock-dns listening on ")
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|addr| addr.parse::<std::net::SocketAddr>().ok())
-            .map(|addr| addr.port())
-            .unwrap_or_else(|| {
-                panic!(
-                    "expected \"mock-dns listening on 127.0.0.1:PORT (udp+tcp)\", found {line:?}"
-                )
-            });
-        dns
-    }
-}
-
-impl Drop for MockDns {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-            eprintln!("--- mock-dns log ({}) ---\n{log}", self.log.display());
-        }
-    }
 }
 
 /// What both sides must agree on, from a harness verdict or the script's
@@ -164,11 +107,15 @@ fn sorted_entries(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
 
 #[test]
 fn saved_messages_verify_the_same_independently() {
-    if let Err(reason) = python_ready() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{reason}; install with: {INSTALL}");
-        }
-        println!("skipped: {reason}; install with: {INSTALL}");
+    let ready = python_ready();
+    if !peer_available(
+        &format!(
+            "python verifiers ({})",
+            ready.as_ref().err().map_or("", |r| r.as_str())
+        ),
+        ready.is_ok(),
+        INSTALL,
+    ) {
         return;
     }
 
@@ -199,7 +146,7 @@ fn saved_messages_verify_the_same_independently() {
         let slug = folder.file_name().unwrap().to_string_lossy().into_owned();
         let zone = folder.join("zone.db");
         assert!(zone.is_file(), "{slug}: no zone.db saved");
-        let dns = MockDns::start(&zone, &folder.join("mock-dns.log"));
+        let dns = MockDnsProcess::start(&zone, &folder.join("mock-dns.log"));
         for eml in sorted_entries(&folder, |p| p.extension().is_some_and(|e| e == "eml")) {
             let sidecar = eml.with_extension("json");
             let name = format!("{slug}/{}", eml.file_stem().unwrap().to_string_lossy());

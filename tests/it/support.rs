@@ -91,33 +91,48 @@ pub fn on_path(program: &str) -> bool {
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
-/// A `mock-dns` process serving zone files on a loopback port; killed on drop.
+/// A `mock-dns` process serving one zone file on a free loopback port;
+/// killed on drop, and its query log printed if the test is failing.
 pub struct MockDnsProcess {
     child: std::process::Child,
     pub port: u16,
+    log: PathBuf,
 }
 
 impl MockDnsProcess {
-    pub fn start(zone_files: &[&Path]) -> MockDnsProcess {
-        use std::io::BufRead;
-        let mut child = std::process::Command::new(mock_dns_bin())
-            .args(["--listen", "127.0.0.1:0"])
-            .args(zone_files)
+    pub fn start(zone: &Path, log: &Path) -> Self {
+        let child = std::process::Command::new(mock_dns_bin())
+            .args(["--listen", "127.0.0.1:0", "--log"])
+            .arg(zone)
+            .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(log).expect("create the mock-dns log"))
             .spawn()
             .expect("start mock-dns");
-        let stdout = child.stdout.take().expect("piped stdout");
+        let mut dns = Self {
+            child,
+            port: 0,
+            log: log.to_path_buf(),
+        };
+        // The first stdout line names the address; it is flushed before
+        // the server answers, so once it is read the server is ready.
+        let stdout = dns.child.stdout.take().expect("piped stdout");
+        use std::io::BufRead;
         let mut line = String::new();
         std::io::BufReader::new(stdout)
             .read_line(&mut line)
-            .expect("read the listening line");
-        let port = line
-            .split("127.0.0.1:")
-            .nth(1)
+            .expect("read mock-dns's first line");
+        dns.port = line
+            .strip_prefix("mock-dns listening on ")
             .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected first line from mock-dns: {line:?}"));
-        MockDnsProcess { child, port }
+            .and_then(|addr| addr.parse::<std::net::SocketAddr>().ok())
+            .map(|addr| addr.port())
+            .unwrap_or_else(|| {
+                panic!(
+                    "expected \"mock-dns listening on 127.0.0.1:PORT (udp+tcp)\", found {line:?}"
+                )
+            });
+        dns
     }
 }
 
@@ -125,5 +140,9 @@ impl Drop for MockDnsProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            eprintln!("--- mock-dns log ({}) ---\n{log}", self.log.display());
+        }
     }
 }

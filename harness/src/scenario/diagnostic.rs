@@ -64,6 +64,68 @@ impl fmt::Display for FileErrors {
     }
 }
 
+impl FileErrors {
+    /// The diagnostics drawn for a terminal: the source line, a label under
+    /// the span, the message (miette's graphical handler). Falls back to
+    /// the plain `path:line:col: message` form when the file cannot be read.
+    pub fn render_fancy(&self) -> String {
+        let Ok(text) = std::fs::read_to_string(&self.path) else {
+            return self.to_string();
+        };
+        let handler = miette::GraphicalReportHandler::new();
+        let mut out = String::new();
+        for d in &self.diagnostics {
+            let span = if d.span.is_empty() && d.span.start == 0 {
+                offset_of(&text, d.line, d.column)..offset_of(&text, d.line, d.column) + 1
+            } else {
+                d.span.clone()
+            };
+            let start = span.start.min(text.len());
+            let len = span.end.min(text.len()).saturating_sub(start);
+            let fancy = Fancy {
+                message: format!(
+                    "{}:{}:{}: {}",
+                    self.path.display(),
+                    d.line,
+                    d.column,
+                    d.message
+                ),
+                src: miette::NamedSource::new(self.path.display().to_string(), text.clone()),
+                span: (start, len).into(),
+            };
+            if handler.render_report(&mut out, &fancy).is_err() {
+                return self.to_string();
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+struct Fancy {
+    message: String,
+    #[source_code]
+    src: miette::NamedSource<String>,
+    #[label("here")]
+    span: miette::SourceSpan,
+}
+
+/// The byte offset of a 1-based line and column (in characters).
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let rest = &text[line_start.min(text.len())..];
+    line_start
+        + rest
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(rest.len(), |(i, _)| i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +136,8 @@ mod tests {
         assert_eq!(line_column(text, 0), (1, 1));
         assert_eq!(line_column(text, 6), (2, 1));
         // after the two-byte 'é'
-        assert_eq!(line_column(text, 9), (2, 4));
+        assert_eq!(line_column(text, 9), (2, 3));
+        assert_eq!(offset_of(text, 2, 3), 9);
+        assert_eq!(offset_of(text, 1, 1), 0);
     }
 }
