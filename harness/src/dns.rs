@@ -12,7 +12,7 @@ use mail_auth::hickory_resolver::{
 };
 
 /// How long one DNS query may take before it counts as a timeout.
-pub const QUERY_TIMEOUT: Duration = Duration::from_millis(800);
+pub const QUERY_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// Resolver configuration and options for a single nameserver.
 pub fn resolver_config(nameserver: SocketAddr) -> (ResolverConfig, ResolverOpts) {

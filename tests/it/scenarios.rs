@@ -66,7 +66,11 @@ fn every_snapshot_is_referenced() {
         .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
         .map(|e| std::fs::read_to_string(e.path()).unwrap())
         .collect();
-    let scenarios = mailharness::scenario::discover(&[root.join("scenarios")]).unwrap();
+    let inputs = mailharness::scenario::discover(&[
+        root.join("scenarios"),
+        root.join("tests/invalid-scenarios"),
+    ])
+    .unwrap();
     let mut count = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
@@ -74,17 +78,16 @@ fn every_snapshot_is_referenced() {
             panic!("unexpected file in snapshots/: {name}");
         };
         count += 1;
-        let test = stem.split('@').next().unwrap_or(stem);
-        if test == "bundled_scenarios" {
-            let file = stem.split_once('@').map_or("", |(_, f)| f);
+        let (test, input) = stem.split_once('@').unwrap_or((stem, ""));
+        assert!(
+            sources.contains(&format!("fn {test}(")),
+            "snapshot {name} belongs to no test"
+        );
+        // A glob snapshot's input file must still exist.
+        if !input.is_empty() {
             assert!(
-                scenarios.iter().any(|s| s.ends_with(file)),
-                "snapshot {name} has no scenario file"
-            );
-        } else {
-            assert!(
-                sources.contains(&format!("fn {test}(")),
-                "snapshot {name} belongs to no test"
+                inputs.iter().any(|s| s.ends_with(input)),
+                "snapshot {name} has no input file"
             );
         }
     }
