@@ -17,7 +17,7 @@ mod publish;
 mod server;
 pub mod ses;
 
-pub use config::{MxFailure, RelayConfig};
+pub use config::{MxFailure, RelayConfig, SesIdentity};
 pub use deliver::{DeliveryError, deliver};
 pub use publish::{PublishedKeys, publish, user_records};
 pub use server::{RelayHandle, RelayHandler, RelayStartError};

@@ -11,6 +11,6 @@ pub use diagnostic::{Diagnostic, FileErrors};
 pub use load::{discover, is_domain_name, load_file, load_str};
 pub use model::{
     DkimExpectation, DmarcExpectation, DnsFault, DnsSetup, Expectations, MessageSpec, MxFailure,
-    Outcome, RelaySender, Scenario, Sender, SpfExpectation,
+    Outcome, Scenario, Sender, SesIdentity, SpfExpectation,
 };
 pub use raw::{DkimResultName, DmarcResultName, PolicyName, SpfResultName};

@@ -12,9 +12,10 @@ pub enum MxFailure {
     RejectMessage,
 }
 
-/// The SES identity configuration the relay emulates, and where it sends.
+/// The SES identity configuration the relay emulates: what a scenario's
+/// `[sender]` with `via = "relay"` describes.
 #[derive(Clone, Debug)]
-pub struct RelayConfig {
+pub struct SesIdentity {
     /// AWS region, e.g. `ap-northeast-1`.
     pub region: String,
     /// The verified domain identity, e.g. `example.com`.
@@ -30,6 +31,12 @@ pub struct RelayConfig {
     pub egress_ip: IpAddr,
     /// The sending host name given in EHLO; SES's observed host by default.
     pub helo: Option<String>,
+}
+
+/// The relay's configuration: the identity it emulates and where it sends.
+#[derive(Clone, Debug)]
+pub struct RelayConfig {
+    pub ses: SesIdentity,
     /// The next hop (the receiving MTA).
     pub next_hop: SocketAddr,
     /// The DNS server SES's own lookups (MAIL FROM MX) go to.

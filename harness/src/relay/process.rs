@@ -72,7 +72,7 @@ pub fn rewrite(
     now: DateTime<Utc>,
     uuid: [u8; 16],
 ) -> Result<Rewritten, mail_auth::Error> {
-    let ses_id = ses::message_id(&config.region, now.timestamp_millis() as u64, uuid);
+    let ses_id = ses::message_id(&config.ses.region, now.timestamp_millis() as u64, uuid);
     let (block, rest) = split_header(raw);
     let mut out = Vec::with_capacity(raw.len() + 2048);
     for field in header_fields(block) {
@@ -86,10 +86,10 @@ pub fn rewrite(
     }
     let added = format!(
         "Message-ID: <{ses_id}@{}>\r\nDate: {}\r\nFeedback-ID: {}\r\nX-SES-Outgoing: {}\r\n",
-        ses::message_id_domain(&config.region),
+        ses::message_id_domain(&config.ses.region),
         now.to_rfc2822(),
-        ses::feedback_id(&config.region, &config.identity),
-        ses::ses_outgoing(now, config.egress_ip),
+        ses::feedback_id(&config.ses.region, &config.ses.identity),
+        ses::ses_outgoing(now, config.ses.egress_ip),
     );
     out.extend_from_slice(added.as_bytes());
     if rest.is_empty() {
@@ -118,7 +118,13 @@ pub fn rewrite(
         &ses_headers,
     )?;
     let author = match &keys.author {
-        Some((token, key)) => Some(sign(&out, key, &config.identity, token, &author_headers)?),
+        Some((token, key)) => Some(sign(
+            &out,
+            key,
+            &config.ses.identity,
+            token,
+            &author_headers,
+        )?),
         None => None,
     };
     let mut signed = Vec::with_capacity(out.len() + 1600);

@@ -25,7 +25,7 @@ pub struct PublishedKeys {
 /// DMARC) comes from the scenario's zones only.
 pub fn publish(catalog: &Catalog, config: &RelayConfig) -> Result<PublishedKeys, KeyError> {
     let keys = KeyCache::global();
-    let region = &config.region;
+    let region = &config.ses.region;
     let amazonses_selector = ses::amazonses_selector(region);
     let amazonses = keys.get(
         &format!("amazonses.com/{region}/{amazonses_selector}"),
@@ -56,11 +56,11 @@ pub fn publish(catalog: &Catalog, config: &RelayConfig) -> Result<PublishedKeys,
             exchange: mock_dns::normalize_name(&ses::feedback_mx(region)),
         },
     ));
-    let author = if config.easy_dkim {
-        let tokens = ses::easy_dkim_tokens(&config.identity, region);
+    let author = if config.ses.easy_dkim {
+        let tokens = ses::easy_dkim_tokens(&config.ses.identity, region);
         let key = keys.get(
-            &format!("easy-dkim/{}/{region}", config.identity),
-            KeyAlgorithm::Rsa(config.dkim_key_bits),
+            &format!("easy-dkim/{}/{region}", config.ses.identity),
+            KeyAlgorithm::Rsa(config.ses.dkim_key_bits),
         )?;
         // SES rotates between three keys; the emulation signs with the
         // first token and publishes the same key behind all three.
@@ -76,15 +76,16 @@ pub fn publish(catalog: &Catalog, config: &RelayConfig) -> Result<PublishedKeys,
         None
     };
     let host = config
+        .ses
         .helo
         .clone()
         .unwrap_or_else(|| ses::sending_host(region));
-    match config.egress_ip {
+    match config.ses.egress_ip {
         IpAddr::V4(ip) => records.push(Record::new(&host, TTL, RData::A(ip))),
         IpAddr::V6(ip) => records.push(Record::new(&host, TTL, RData::Aaaa(ip))),
     }
     records.push(Record::new(
-        &reverse_name(config.egress_ip),
+        &reverse_name(config.ses.egress_ip),
         TTL,
         RData::Ptr(mock_dns::normalize_name(&host)),
     ));

@@ -33,7 +33,7 @@ impl RelayHandler {
     /// one MX record, pointing to `feedback-smtp.<region>.amazonses.com`.
     /// Returns the reason when it is not.
     async fn mail_from_status(&self, domain: &str) -> Result<(), String> {
-        let expected = ses::feedback_mx(&self.config.region);
+        let expected = ses::feedback_mx(&self.config.ses.region);
         let name = format!("{}.", domain.trim_end_matches('.'));
         match self.resolver.mx_lookup(name.as_str()).await {
             Ok(lookup) => {
@@ -72,11 +72,12 @@ impl RelayHandler {
             .rsplit_once('@')
             .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase())
             .unwrap_or_default();
-        domain == self.config.identity || domain.ends_with(&format!(".{}", self.config.identity))
+        domain == self.config.ses.identity
+            || domain.ends_with(&format!(".{}", self.config.ses.identity))
     }
 
     async fn relay(&self, tx: Transaction) -> Reply {
-        let region_upper = self.config.region.to_ascii_uppercase();
+        let region_upper = self.config.ses.region.to_ascii_uppercase();
         let from = AuthenticatedMessage::parse(&tx.data)
             .map(|m| m.from.clone())
             .unwrap_or_default();
@@ -97,12 +98,12 @@ impl RelayHandler {
             }
         }
 
-        let mut mail_from_domain = ses::default_mail_from_domain(&self.config.region);
-        if let Some(custom) = &self.config.mail_from_domain {
+        let mut mail_from_domain = ses::default_mail_from_domain(&self.config.ses.region);
+        if let Some(custom) = &self.config.ses.mail_from_domain {
             match self.mail_from_status(custom).await {
                 Ok(()) => mail_from_domain = custom.clone(),
                 Err(reason) => {
-                    if self.config.behavior_on_mx_failure == MxFailure::RejectMessage {
+                    if self.config.ses.behavior_on_mx_failure == MxFailure::RejectMessage {
                         return Reply::new(
                             554,
                             format!(
@@ -123,12 +124,13 @@ impl RelayHandler {
         let envelope_from = format!("{}@{mail_from_domain}", rewritten.ses_id);
         let helo = self
             .config
+            .ses
             .helo
             .clone()
-            .unwrap_or_else(|| ses::sending_host(&self.config.region));
+            .unwrap_or_else(|| ses::sending_host(&self.config.ses.region));
         match deliver(
             self.config.next_hop,
-            self.config.egress_ip,
+            self.config.ses.egress_ip,
             &helo,
             &envelope_from,
             &tx.rcpt_to,
@@ -177,9 +179,10 @@ impl RelayHandle {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let hostname = config
+            .ses
             .helo
             .clone()
-            .unwrap_or_else(|| format!("email-smtp.{}.amazonaws.com", config.region));
+            .unwrap_or_else(|| format!("email-smtp.{}.amazonaws.com", config.ses.region));
         let handler =
             Arc::new(RelayHandler::new(config, keys.clone()).map_err(RelayStartError::Resolver)?);
         let (tx, rx) = oneshot::channel();

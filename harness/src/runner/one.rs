@@ -64,14 +64,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
 
     let Sender::Relay(sender) = &scenario.sender;
     let relay_config = RelayConfig {
-        region: sender.region.clone(),
-        identity: sender.identity.clone(),
-        mail_from_domain: sender.mail_from_domain.clone(),
-        easy_dkim: sender.easy_dkim,
-        dkim_key_bits: sender.dkim_key_bits,
-        behavior_on_mx_failure: sender.behavior_on_mx_failure,
-        egress_ip: sender.egress_ip,
-        helo: sender.helo.clone(),
+        ses: sender.clone(),
         next_hop: capture.addr(),
         nameserver: dns.addr(),
     };

@@ -317,7 +317,7 @@ impl<'a> Context<'a> {
         ok.then_some(DnsSetup { records, faults })
     }
 
-    fn sender(&mut self, raw: RawSender, message: Option<&MessageSpec>) -> Option<RelaySender> {
+    fn sender(&mut self, raw: RawSender, message: Option<&MessageSpec>) -> Option<SesIdentity> {
         let Via::Relay = *raw.via.get_ref();
         let mut ok = true;
         let region = match &raw.region {
@@ -419,7 +419,7 @@ impl<'a> Context<'a> {
             Some(MxFailureName::RejectMessage) => MxFailure::RejectMessage,
             _ => MxFailure::UseDefaultValue,
         };
-        ok.then(|| RelaySender {
+        ok.then(|| SesIdentity {
             region,
             identity,
             mail_from_domain,

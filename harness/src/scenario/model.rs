@@ -1,8 +1,8 @@
 //! The validated scenario: what the runner executes.
 
-use std::{net::IpAddr, path::PathBuf};
+use std::path::PathBuf;
 
-pub use crate::relay::MxFailure;
+pub use crate::relay::{MxFailure, SesIdentity};
 use crate::scenario::raw::{DkimResultName, DmarcResultName, PolicyName, SpfResultName};
 
 /// One scenario file, checked and ready to run.
@@ -36,20 +36,7 @@ pub struct DnsFault {
 #[derive(Clone, Debug)]
 pub enum Sender {
     /// Through the built-in SES-like relay.
-    Relay(RelaySender),
-}
-
-/// The SES identity configuration the built-in relay emulates.
-#[derive(Clone, Debug)]
-pub struct RelaySender {
-    pub region: String,
-    pub identity: String,
-    pub mail_from_domain: Option<String>,
-    pub easy_dkim: bool,
-    pub dkim_key_bits: usize,
-    pub behavior_on_mx_failure: MxFailure,
-    pub egress_ip: IpAddr,
-    pub helo: Option<String>,
+    Relay(SesIdentity),
 }
 
 /// The message the scenario sends.
