@@ -41,6 +41,10 @@ impl RunReport {
 pub struct ScenarioReport {
     pub name: String,
     pub file: String,
+    /// The variant's name when the file declares several sender
+    /// configurations; `name` then reads "<scenario> [<variant>]".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     pub description: Option<String>,
     pub passed: bool,
     pub relay: RelayReport,

@@ -130,6 +130,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
     let report = ScenarioReport {
         name: scenario.name.clone(),
         file: scenario.file.display().to_string(),
+        variant: scenario.variant.clone(),
         description: scenario.description.clone(),
         passed: failures.is_empty(),
         relay: RelayReport {

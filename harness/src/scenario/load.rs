@@ -93,6 +93,14 @@ pub fn load_str(text: &str, path: &Path) -> Result<Scenario, Vec<FileErrors>> {
     errors.extend(cx.other_files);
     match scenario {
         Some(s) if errors.is_empty() => Ok(s),
+        None if errors.is_empty() => Err(vec![FileErrors {
+            path: path.to_path_buf(),
+            diagnostics: vec![Diagnostic::at(
+                text,
+                0..0,
+                "the scenario was refused without a diagnostic (a bug in mailharness)",
+            )],
+        }]),
         _ => Err(errors),
     }
 }
@@ -140,10 +148,10 @@ impl<'a> Context<'a> {
         let message: Option<RawMessage> = self.required(&root, root_span, "message");
         let expect: Option<RawExpect> = self.section(&root, "expect");
 
-        let dns = dns.map(|d| self.dns(d)).unwrap_or_default();
+        let dns = dns.map_or_else(|| Some(DnsSetup::default()), |d| self.dns(d));
         let message = message.and_then(|m| self.message(m));
         let sender = sender.and_then(|s| self.sender(s, message.as_ref()));
-        let expect = expect.map(|e| self.expect(e)).unwrap_or_default();
+        let expect = expect.map_or_else(|| Some(Expectations::default()), |e| self.expect(e));
 
         let name = name.unwrap_or_else(|| {
             self.path
@@ -153,6 +161,7 @@ impl<'a> Context<'a> {
         Some(Scenario {
             name,
             file: self.path.to_path_buf(),
+            variant: None,
             description,
             dns: dns?,
             sender: Sender::Relay(sender?),
@@ -680,6 +689,15 @@ fn humanize(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn optional_sections_may_be_left_out() {
+        let text = "[sender]\nvia = \"relay\"\n[message]\nfrom = \"a@example.com\"\nto = [\"b@receiver.test\"]\nsubject = \"s\"\n";
+        let scenario = load_str(text, Path::new("minimal.toml")).expect("a minimal scenario loads");
+        assert_eq!(scenario.name, "minimal");
+        assert!(scenario.dns.records.is_empty());
+        assert!(scenario.expect.outcome.is_none());
+    }
 
     #[test]
     fn humanize_rewrites_serde_messages() {

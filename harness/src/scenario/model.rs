@@ -10,6 +10,8 @@ use crate::scenario::raw::{DkimResultName, DmarcResultName, PolicyName, SpfResul
 pub struct Scenario {
     pub name: String,
     pub file: PathBuf,
+    /// Set when the file declares variants: each runs as its own scenario.
+    pub variant: Option<String>,
     pub description: Option<String>,
     pub dns: DnsSetup,
     pub sender: Sender,
