@@ -9,8 +9,11 @@ use std::{
 use crate::{
     exit,
     relay::{ses, user_records},
-    report::{HumanReporter, JsonReporter, Reporter, RunReport},
-    runner::{RunOptions, run_all},
+    report::{
+        FanOut, HumanReporter, JsonReporter, JunitReporter, ProgressReporter, Reporter, RunReport,
+        Style,
+    },
+    runner::{RunOptions, Selection, run_all},
     scenario::{self, FileErrors, Scenario},
 };
 
@@ -19,6 +22,19 @@ use crate::{
 pub enum Format {
     Human,
     Json,
+}
+
+/// What `run` prints and writes, and which scenarios it runs.
+#[derive(Clone, Debug)]
+pub struct RunSettings {
+    /// The report on stdout.
+    pub format: Format,
+    /// Human format: only failing scenarios and the summary.
+    pub quiet: bool,
+    /// Also write a JUnit XML report here.
+    pub junit: Option<PathBuf>,
+    /// `--filter` and `--partition`.
+    pub selection: Selection,
 }
 
 /// Loads every scenario below `paths`; prints all errors of all files.
@@ -38,7 +54,7 @@ fn load_all(paths: &[PathBuf], err: &mut dyn Write) -> Result<Vec<Scenario>, i32
     let mut errors: Vec<FileErrors> = Vec::new();
     for file in &files {
         match scenario::load_file(file) {
-            Ok(s) => scenarios.push(s),
+            Ok(s) => scenarios.extend(s),
             Err(e) => errors.extend(e),
         }
     }
@@ -76,10 +92,12 @@ pub fn check(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> i32
     }
 }
 
-/// `mailharness run PATHS…`.
+/// `mailharness run PATHS…`. Colours go to stdout only when it is a
+/// terminal and `NO_COLOR` is unset; the progress bar goes to stderr only
+/// when it is a terminal.
 pub async fn run(
     paths: &[PathBuf],
-    format: Format,
+    settings: &RunSettings,
     options: &RunOptions,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -88,11 +106,30 @@ pub async fn run(
         Ok(s) => s,
         Err(code) => return code,
     };
-    let mut reporter: Box<dyn Reporter + '_> = match format {
-        Format::Human => Box::new(HumanReporter::new(&mut *out)),
-        Format::Json => Box::new(JsonReporter::new(&mut *out)),
+    let scenarios = match settings.selection.apply(scenarios) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return exit::USAGE;
+        }
     };
-    let runs = match run_all(scenarios, options, reporter.as_mut()).await {
+    let mut reporter = FanOut::new();
+    // First, so that the bar is cleared before the report is printed.
+    if std::io::stderr().is_terminal() {
+        reporter.push(ProgressReporter::stderr());
+    }
+    match settings.format {
+        Format::Human => reporter.push(
+            HumanReporter::new(&mut *out)
+                .with_style(Style::for_stdout())
+                .quiet(settings.quiet),
+        ),
+        Format::Json => reporter.push(JsonReporter::new(&mut *out)),
+    }
+    if let Some(path) = &settings.junit {
+        reporter.push(JunitReporter::new(path));
+    }
+    let runs = match run_all(scenarios, options, &mut reporter).await {
         Ok(r) => r,
         Err(e) => {
             drop(reporter);

@@ -4,7 +4,9 @@
 //! aws-lc-rs signs with) and Ed25519.
 
 mod generate;
+mod sign;
 mod signing;
 
 pub use generate::{KeyAlgorithm, KeyCache, KeyError, KeyPair};
+pub use sign::sign;
 pub use signing::SigningKeyPair;

@@ -16,6 +16,8 @@
 //! - [`send`]: the sender that puts a scenario's message into a relay.
 //! - [`capture`]: the receiving MTA that records what crossed the socket.
 //! - [`dns`]: the DNS client configuration (one nameserver, no cache).
+//! - [`headers`]: header-block helpers on raw bytes.
+//! - [`hop`]: forwarders and mailing lists between sender and receiver.
 //! - [`keys`]: DKIM key generation and signing keys.
 //! - [`verify`]: SPF, DKIM, DMARC verdicts and the Authentication-Results header.
 //! - [`runner`]: runs scenarios and emits events.
@@ -27,6 +29,8 @@ pub mod capture;
 pub mod cli;
 pub mod dns;
 pub mod exit;
+pub mod headers;
+pub mod hop;
 pub mod keys;
 pub mod relay;
 pub mod report;

@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use mailharness::{cli, exit, runner::RunOptions};
+use mailharness::{
+    cli, exit,
+    runner::{Partition, RunOptions, Selection},
+};
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +35,21 @@ enum Command {
         /// Scenarios run at once (default: the number of cores).
         #[arg(long, value_name = "N")]
         jobs: Option<usize>,
+        /// Also write a JUnit XML report (one test case per scenario).
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Run only scenarios whose name or file path contains PATTERN
+        /// (case-insensitive, `*` globs); repeat to run those matching any.
+        #[arg(long = "filter", value_name = "PATTERN")]
+        filters: Vec<String>,
+        /// Run shard K of N: scenario i (0-based, sorted by file then
+        /// variant) belongs to shard i % N + 1; the N shards of a suite are
+        /// disjoint and cover it.
+        #[arg(long, value_name = "K/N")]
+        partition: Option<Partition>,
+        /// Human format: print only failing scenarios and the summary.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Validate scenario files without running them.
     Check {
@@ -86,6 +104,10 @@ fn main() {
             format,
             save,
             jobs,
+            junit,
+            filters,
+            partition,
+            quiet,
         } => {
             let mut options = RunOptions {
                 save,
@@ -94,9 +116,14 @@ fn main() {
             if let Some(jobs) = jobs {
                 options.jobs = jobs;
             }
-            let format = match format {
-                FormatArg::Human => cli::Format::Human,
-                FormatArg::Json => cli::Format::Json,
+            let settings = cli::RunSettings {
+                format: match format {
+                    FormatArg::Human => cli::Format::Human,
+                    FormatArg::Json => cli::Format::Json,
+                },
+                quiet,
+                junit,
+                selection: Selection { filters, partition },
             };
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -110,7 +137,7 @@ fn main() {
             };
             runtime.block_on(cli::run(
                 &default_paths(paths),
-                format,
+                &settings,
                 &options,
                 &mut out,
                 &mut err,

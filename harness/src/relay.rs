@@ -8,16 +8,13 @@
 //! - `publish`: the amazonses.com side of DNS, as SES publishes it.
 //! - `process`: the rewrite and signing of one message.
 //! - `server`: the SMTP handler and the running relay.
-//! - `deliver`: onward delivery with a PROXY v1 header.
 
 mod config;
-mod deliver;
 mod process;
 mod publish;
 mod server;
 pub mod ses;
 
 pub use config::{MxFailure, RelayConfig, SesIdentity};
-pub use deliver::{DeliveryError, deliver};
-pub use publish::{PublishedKeys, publish, user_records};
+pub use publish::{PublishedKeys, publish, reverse_name, user_records};
 pub use server::{RelayHandle, RelayHandler, RelayStartError};

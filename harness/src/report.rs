@@ -1,20 +1,37 @@
 //! The report model and one reporter per output. Reporters read only the
-//! model, never verifier internals.
+//! model, never verifier internals; the runner emits events
+//! ([`Reporter::run_started`], [`Reporter::scenario_finished`]) and the
+//! command finishes every reporter with the whole [`RunReport`].
 //!
 //! - `model`: [`RunReport`], [`ScenarioReport`], [`MessageReport`].
 //! - `human`: the terminal reporter.
 //! - `json`: the JSON reporter.
+//! - `junit`: the JUnit XML reporter (`--junit FILE`).
+//! - `progress`: the progress bar on stderr.
+//! - `fanout`: [`FanOut`], several reporters fed the same events.
+//! - `style`: [`Style`], colours for the terminal.
 
+mod fanout;
 mod human;
 mod json;
+mod junit;
 mod model;
+mod progress;
+mod style;
 
+pub use fanout::FanOut;
 pub use human::HumanReporter;
 pub use json::JsonReporter;
+pub use junit::JunitReporter;
 pub use model::{EnvelopeReport, MessageReport, RelayReport, RunReport, ScenarioReport, Summary};
+pub use progress::ProgressReporter;
+pub use style::Style;
 
 /// Consumes what the runner emits.
 pub trait Reporter {
+    /// The run starts with `total` scenarios (after `--filter` and
+    /// `--partition`).
+    fn run_started(&mut self, _total: usize) {}
     /// A scenario finished (called in completion order).
     fn scenario_finished(&mut self, _report: &ScenarioReport) {}
     /// The run is over; `report` holds every scenario in file order.

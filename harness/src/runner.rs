@@ -3,13 +3,14 @@
 //! the expectations. Scenarios run in parallel up to a number of jobs.
 //!
 //! - `one`: [`run_scenario`], one scenario end to end.
-//! - `all`: [`run_all`], many scenarios with a job limit, emitting events.
+//! - `all`: [`run_all`], many scenarios with a job limit, emitting events;
+//!   [`Selection`], which scenarios run (`--filter`, `--partition`).
 //! - `save`: what `--save DIR` writes.
 
 mod all;
 mod one;
 mod save;
 
-pub use all::{RunOptions, run_all};
+pub use all::{NothingSelected, Partition, RunOptions, Selection, run_all};
 pub use one::{EnvironmentError, ScenarioRun, run_scenario};
 pub use save::{save_run, stored_copy};

@@ -10,7 +10,8 @@ mod raw;
 pub use diagnostic::{Diagnostic, FileErrors};
 pub use load::{discover, is_domain_name, load_file, load_str};
 pub use model::{
-    DkimExpectation, DmarcExpectation, DnsFault, DnsSetup, Expectations, MessageSpec, MxFailure,
-    Outcome, Scenario, Sender, SesIdentity, SpfExpectation,
+    ArcExpectation, AttachmentData, AttachmentSpec, DirectSender, DkimExpectation,
+    DmarcExpectation, DnsFault, DnsSetup, Expectations, HopIdentity, HopKind, MessageSpec,
+    MxFailure, Outcome, Publish, Scenario, Sender, SesIdentity, Signer, SpfExpectation,
 };
 pub use raw::{DkimResultName, DmarcResultName, PolicyName, SpfResultName};

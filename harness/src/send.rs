@@ -1,9 +1,13 @@
-//! The sender: builds a scenario's message and hands it to a relay over
-//! SMTP, as an application would hand it to SES's SMTP interface.
+//! The senders: build a scenario's message and hand it to a relay over
+//! SMTP, as an application hands it to SES's SMTP interface (`submit`),
+//! or sign it with the scenario's own keys and send it straight to the
+//! next hop from a given address (`direct`).
 
 mod build;
+mod direct;
 mod submit;
 
 pub(crate) use build::sender_address;
 pub use build::{BuildError, build_message, envelope_recipients};
+pub use direct::{DirectError, send_direct, sign_direct};
 pub use submit::{SubmitError, SubmitReply, submit};

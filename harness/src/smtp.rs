@@ -1,4 +1,7 @@
-//! The server side of SMTP, shared by the relay and the capture.
+//! SMTP for every part of the harness: the server side shared by the relay,
+//! the hops and the capture, and the outbound client ([`deliver`]) that
+//! relays, hops and direct senders use, declaring their egress address with
+//! a PROXY v1 header.
 //!
 //! A server takes a bound listener, a [`Handler`] and a shutdown future
 //! ([`run`]). It speaks ESMTP with PIPELINING, 8BITMIME, SIZE,
@@ -15,8 +18,12 @@
 //! - `wire`: bounded line reading, DATA reading and reply buffering.
 //! - `session`: the per-connection state machine.
 //! - `server`: [`ServerConfig`] and the accept loop, [`run`].
+//! - `client`: [`deliver`], one message to a next hop.
+//! - `handle`: [`ServerHandle`], a running server that stops on drop.
 
+mod client;
 mod command;
+mod handle;
 mod handler;
 mod proxy;
 mod reply;
@@ -24,7 +31,9 @@ mod server;
 mod session;
 mod wire;
 
+pub use client::{DeliveryError, deliver};
 pub use command::{Command, CommandError, parse_command};
+pub use handle::ServerHandle;
 pub use handler::{Handler, Transaction};
 pub use proxy::{ProxyHeader, parse_proxy_v1, proxy_v1_line};
 pub use reply::Reply;

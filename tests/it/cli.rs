@@ -3,7 +3,7 @@
 
 use std::{path::Path, process::Command};
 
-use crate::support::{insta_settings, mailharness_bin, workspace_root};
+use crate::support::{insta_settings, mailharness_bin, on_path, workspace_root};
 
 struct Output {
     code: i32,
@@ -54,6 +54,87 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A copy of the SES scenarios where `default.toml` expects DMARC to pass
+/// (it fails).
+fn scenario_copy_with_a_wrong_expectation() -> tempfile::TempDir {
+    let dir = scenario_copy();
+    let file = dir.path().join("ses/default.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let edited = text.replace("dmarc = { result = \"fail\"", "dmarc = { result = \"pass\"");
+    assert_ne!(text, edited);
+    std::fs::write(&file, edited).unwrap();
+    dir
+}
+
+/// `(name, file)` of every scenario in a `--format json` report, in order.
+fn scenarios_of(o: &Output) -> Vec<(String, String)> {
+    let report: serde_json::Value =
+        serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("{e}\n{}", render(o)));
+    report["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["file"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The test cases of a JUnit XML document: `(name, classname, failed)`.
+/// A deliberately simple reading: attributes as quick-junit writes them.
+fn junit_cases(xml: &str) -> Vec<(String, String, bool)> {
+    fn attr(tag: &str, key: &str) -> String {
+        let start = tag
+            .find(&format!(" {key}=\""))
+            .map(|i| i + key.len() + 3)
+            .or_else(|| {
+                tag.starts_with(&format!("{key}=\""))
+                    .then_some(key.len() + 2)
+            })
+            .unwrap_or_else(|| panic!("no {key}= in {tag}"));
+        let value = &tag[start..start + tag[start..].find('"').unwrap()];
+        value
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&")
+    }
+    xml.split("<testcase ")
+        .skip(1)
+        .map(|case| {
+            let tag = &case[..case.find('>').unwrap()];
+            let body = case.split("</testcase>").next().unwrap();
+            (
+                attr(tag, "name"),
+                attr(tag, "classname"),
+                body.contains("<failure "),
+            )
+        })
+        .collect()
+}
+
+/// `xmllint --noout`, when xmllint is installed (it is optional).
+fn assert_well_formed_if_xmllint(file: &Path) {
+    if !on_path("xmllint") {
+        eprintln!("xmllint is not installed; the JUnit file was checked without it");
+        return;
+    }
+    let out = Command::new("xmllint")
+        .arg("--noout")
+        .arg(file)
+        .output()
+        .expect("run xmllint");
+    assert!(
+        out.status.success(),
+        "xmllint: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn run_passing_suite() {
     let o = mailharness(&["run", "scenarios/ses"], &workspace_root());
@@ -101,8 +182,17 @@ fn broken_scenario_names_file_line_and_column() {
 
 #[test]
 fn json_report_has_the_documented_fields() {
+    // Four files named, so that scenarios added to the folder change nothing.
     let o = mailharness(
-        &["run", "scenarios/ses", "--format", "json"],
+        &[
+            "run",
+            "scenarios/ses/custom.toml",
+            "scenarios/ses/default.toml",
+            "scenarios/ses/mail-from-mx-missing.toml",
+            "scenarios/ses/mail-from-mx-missing-reject.toml",
+            "--format",
+            "json",
+        ],
         &workspace_root(),
     );
     assert_eq!(o.code, 0, "{}", render(&o));
@@ -166,4 +256,288 @@ fn ses_records_lists_what_to_publish() {
         assert!(zone.contains(token), "zone lacks {token}");
     }
     insta_settings().bind(|| insta::assert_snapshot!(render(&o)));
+}
+
+#[test]
+fn junit_report_of_a_passing_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // The folder does not exist yet: --junit creates it.
+    let junit = dir.path().join("reports/junit.xml");
+    let o = mailharness(
+        &[
+            "run",
+            "scenarios/ses/custom.toml",
+            "scenarios/ses/default.toml",
+            "--format",
+            "json",
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+        &workspace_root(),
+    );
+    assert_eq!(o.code, 0, "{}", render(&o));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    // One test case per scenario report, named after it, classed by file.
+    let expected: Vec<(String, String, bool)> = scenarios_of(&o)
+        .into_iter()
+        .map(|(name, file)| (name, file, false))
+        .collect();
+    assert_eq!(junit_cases(&xml), expected);
+    assert!(
+        xml.contains(
+            r#"<testsuite name="mailharness" tests="2" skipped="0" errors="0" failures="0""#
+        ),
+        "{xml}"
+    );
+    assert_well_formed_if_xmllint(&junit);
+    insta_settings().bind(|| insta::assert_snapshot!(xml));
+}
+
+#[test]
+fn junit_report_of_a_failing_expectation() {
+    let dir = scenario_copy_with_a_wrong_expectation();
+    let o = mailharness(
+        &[
+            "run",
+            "ses/custom.toml",
+            "ses/default.toml",
+            "--junit",
+            "junit.xml",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.code, 1, "{}", render(&o));
+    // The JUnit file comes in addition to the report on stdout.
+    assert!(
+        o.stdout.contains("2 scenarios: 1 passed, 1 failed"),
+        "{}",
+        render(&o)
+    );
+    let file = dir.path().join("junit.xml");
+    let xml = std::fs::read_to_string(&file).unwrap();
+    let cases = junit_cases(&xml);
+    assert_eq!(cases.len(), 2);
+    assert_eq!(cases[0].1, "ses/custom.toml");
+    assert!(!cases[0].2);
+    assert_eq!(cases[1].1, "ses/default.toml");
+    assert!(cases[1].2, "{xml}");
+    assert!(xml.contains(r#"<failure message="1 expectation failed" type="expectation">expected dmarc.result = pass, found fail"#), "{xml}");
+    assert_well_formed_if_xmllint(&file);
+    insta_settings().bind(|| insta::assert_snapshot!(xml));
+}
+
+#[test]
+fn filter_selects_exactly_the_matching_scenarios() {
+    let root = workspace_root();
+    let all = scenarios_of(&mailharness(
+        &["run", "scenarios", "--format", "json"],
+        &root,
+    ));
+    let has = |selected: &[(String, String)], file: &str| selected.iter().any(|(_, f)| f == file);
+    type Oracle = fn(&str, &str) -> bool;
+    let cases: [(&[&str], Oracle, &[&str], &[&str]); 3] = [
+        (
+            // case-insensitive, on the file path
+            &["--filter", "MX-MISSING"],
+            |name, file| {
+                let p = "mx-missing";
+                name.to_lowercase().contains(p) || file.to_lowercase().contains(p)
+            },
+            &[
+                "scenarios/ses/mail-from-mx-missing.toml",
+                "scenarios/ses/mail-from-mx-missing-reject.toml",
+            ],
+            &["scenarios/ses/default.toml", "scenarios/ses/custom.toml"],
+        ),
+        (
+            // a glob
+            &["--filter", "ses/*fault"],
+            |name, file| {
+                [name, file].iter().any(|t| {
+                    let t = t.to_lowercase();
+                    t.find("ses/").is_some_and(|i| t[i + 4..].contains("fault"))
+                })
+            },
+            &["scenarios/ses/default.toml"],
+            &["scenarios/ses/custom.toml"],
+        ),
+        (
+            // repeated: any of them, on the name
+            &["--filter", "easy dkim:", "--filter", "REJECT_MESSAGE"],
+            |name, file| {
+                [name, file].iter().any(|t| {
+                    let t = t.to_lowercase();
+                    t.contains("easy dkim:") || t.contains("reject_message")
+                })
+            },
+            &[
+                "scenarios/ses/custom.toml",
+                "scenarios/ses/mail-from-mx-missing-reject.toml",
+            ],
+            &["scenarios/ses/default.toml"],
+        ),
+    ];
+    for (filters, oracle, included, excluded) in cases {
+        let mut args = vec!["run", "scenarios", "--format", "json"];
+        args.extend_from_slice(filters);
+        let o = mailharness(&args, &root);
+        assert!(o.code == 0, "{filters:?}: {}", render(&o));
+        let selected = scenarios_of(&o);
+        let expected: Vec<_> = all
+            .iter()
+            .filter(|(name, file)| oracle(name, file))
+            .cloned()
+            .collect();
+        assert_eq!(selected, expected, "{filters:?}");
+        for file in included {
+            assert!(has(&selected, file), "{filters:?} left out {file}");
+        }
+        for file in excluded {
+            assert!(!has(&selected, file), "{filters:?} kept {file}");
+        }
+    }
+}
+
+#[test]
+fn filter_that_matches_nothing_exits_2() {
+    let o = mailharness(
+        &[
+            "run",
+            "scenarios/ses/custom.toml",
+            "scenarios/ses/default.toml",
+            "--filter",
+            "no such scenario",
+        ],
+        &workspace_root(),
+    );
+    assert_eq!(o.code, 2, "{}", render(&o));
+    assert!(o.stdout.is_empty(), "{}", render(&o));
+    insta_settings().bind(|| insta::assert_snapshot!(render(&o)));
+}
+
+#[test]
+fn partitions_are_disjoint_and_cover_the_suite() {
+    let root = workspace_root();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "scenarios", "--format", "json"];
+        args.extend_from_slice(extra);
+        let o = mailharness(&args, &root);
+        assert_eq!(o.code, 0, "{extra:?}: {}", render(&o));
+        scenarios_of(&o)
+    };
+    let all = run(&[]);
+    let first = run(&["--partition", "1/2"]);
+    let second = run(&["--partition", "2/2"]);
+    assert!(all.len() >= 4, "{all:?}");
+    assert!(
+        first.iter().all(|s| !second.contains(s)),
+        "{first:?} and {second:?} overlap"
+    );
+    let mut both: Vec<_> = first.iter().chain(&second).cloned().collect();
+    both.sort();
+    let mut sorted = all.clone();
+    sorted.sort();
+    assert_eq!(both, sorted);
+    // Count partitioning: scenario i (sorted by file) runs in shard i % 2 + 1.
+    assert_eq!(first, all.iter().step_by(2).cloned().collect::<Vec<_>>());
+    assert_eq!(
+        second,
+        all.iter().skip(1).step_by(2).cloned().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn partition_out_of_range_exits_2() {
+    let o = mailharness(
+        &["run", "scenarios", "--partition", "3/2"],
+        &workspace_root(),
+    );
+    assert_eq!(o.code, 2, "{}", render(&o));
+    insta_settings().bind(|| insta::assert_snapshot!(render(&o)));
+    for bad in ["0/2", "1/0", "2", "one/two"] {
+        let o = mailharness(&["run", "scenarios", "--partition", bad], &workspace_root());
+        assert_eq!(o.code, 2, "{bad}: {}", render(&o));
+        assert!(
+            o.stderr
+                .contains("expected K/N with whole numbers 1 <= K <= N"),
+            "{bad}: {}",
+            render(&o)
+        );
+    }
+}
+
+#[test]
+fn quiet_prints_only_failures_and_the_summary() {
+    let dir = scenario_copy_with_a_wrong_expectation();
+    let o = mailharness(
+        &["run", "ses/custom.toml", "ses/default.toml", "--quiet"],
+        dir.path(),
+    );
+    assert_eq!(o.code, 1, "{}", render(&o));
+    assert!(!o.stdout.contains("custom"), "{}", render(&o));
+    insta_settings().bind(|| insta::assert_snapshot!(render(&o)));
+}
+
+/// What a report says, without what varies from run to run: durations,
+/// DNS query counts (they include retries, which depend on timing), SES
+/// message ids, and the Authentication-Results header (it carries
+/// signature bytes and renders the verdict that is compared anyway).
+fn verdicts(json: &str) -> serde_json::Value {
+    fn strip(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for key in ["duration_ms", "dns_queries", "authentication_results"] {
+                    map.remove(key);
+                }
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            serde_json::Value::String(s) => *s = without_ses_ids(s),
+            _ => {}
+        }
+    }
+    let mut value: serde_json::Value = serde_json::from_str(json).unwrap();
+    strip(&mut value);
+    value
+}
+
+/// Replaces SES message ids (`0106…-000000`) with `[SES-ID]`.
+fn without_ses_ids(s: &str) -> String {
+    let mut out = String::new();
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= 60 && run.ends_with("-000000") {
+            out.push_str("[SES-ID]");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in s.chars() {
+        if c.is_ascii_hexdigit() || c == '-' {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+#[test]
+fn one_job_and_the_default_agree() {
+    let root = workspace_root();
+    let serial = mailharness(
+        &["run", "scenarios", "--format", "json", "--jobs", "1"],
+        &root,
+    );
+    let parallel = mailharness(&["run", "scenarios", "--format", "json"], &root);
+    assert!(serial.code <= 1, "{}", render(&serial));
+    assert_eq!(serial.code, parallel.code, "{}", render(&parallel));
+    assert_eq!(
+        without_ses_ids("250 Ok 010601a21efaf997-f3ff1290-567a-d979-186c-613bdc74548b-000000"),
+        "250 Ok [SES-ID]"
+    );
+    assert_eq!(verdicts(&serial.stdout), verdicts(&parallel.stdout));
 }

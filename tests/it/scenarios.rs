@@ -6,8 +6,9 @@ use mailharness::{runner::run_scenario, scenario};
 
 use crate::support::{insta_settings, workspace_root};
 
-fn run(path: &Path) -> serde_json::Value {
-    let scenario = scenario::load_file(path).unwrap_or_else(|errors| {
+/// Runs every variant of a scenario file; returns (variant, report).
+fn run(path: &Path) -> Vec<(Option<String>, serde_json::Value)> {
+    let scenarios = scenario::load_file(path).unwrap_or_else(|errors| {
         panic!(
             "{}",
             errors
@@ -22,24 +23,41 @@ fn run(path: &Path) -> serde_json::Value {
         .enable_all()
         .build()
         .unwrap();
-    let run = runtime
-        .block_on(run_scenario(&scenario))
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        run.report.passed,
-        "{} did not meet its expectations: {:#?}",
-        path.display(),
-        run.report.failures
-    );
-    let mut value = serde_json::to_value(&run.report).unwrap();
-    // Paths in snapshots are relative to the workspace.
-    value["file"] = serde_json::Value::String(
-        path.strip_prefix(workspace_root())
-            .unwrap_or(path)
-            .display()
-            .to_string(),
-    );
-    value
+    scenarios
+        .iter()
+        .map(|scenario| {
+            let run = runtime
+                .block_on(run_scenario(scenario))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(
+                run.report.passed,
+                "{} did not meet its expectations: {:#?}",
+                run.report.name, run.report.failures
+            );
+            let mut value = serde_json::to_value(&run.report).unwrap();
+            // Paths in snapshots are relative to the workspace.
+            value["file"] = serde_json::Value::String(
+                path.strip_prefix(workspace_root())
+                    .unwrap_or(path)
+                    .display()
+                    .to_string(),
+            );
+            (scenario.variant.clone(), value)
+        })
+        .collect()
+}
+
+/// A variant name as a snapshot name part.
+fn slug(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 #[test]
@@ -48,7 +66,16 @@ fn bundled_scenarios() {
     insta_settings().bind(|| {
         insta::glob!("../../scenarios", "**/*.toml", |path| {
             count += 1;
-            insta::assert_json_snapshot!(run(path));
+            for (variant, value) in run(path) {
+                match variant {
+                    // One snapshot per variant, named after it.
+                    Some(v) => insta::assert_json_snapshot!(
+                        format!("bundled_scenarios__{}", slug(&v)),
+                        value
+                    ),
+                    None => insta::assert_json_snapshot!(value),
+                }
+            }
         });
     });
     assert!(count >= 2, "the glob matched {count} scenario files");
@@ -79,6 +106,8 @@ fn every_snapshot_is_referenced() {
         };
         count += 1;
         let (test, input) = stem.split_once('@').unwrap_or((stem, ""));
+        // Variant snapshots are named <test>__<variant>.
+        let test = test.split("__").next().unwrap_or(test);
         assert!(
             sources.contains(&format!("fn {test}(")),
             "snapshot {name} belongs to no test"

@@ -32,6 +32,9 @@ pub const FILTERS: &[(&str, &str)] = &[
     (r#""duration_ms": \d+"#, r#""duration_ms": "[MS]""#),
     (r#""dns_queries": \d+"#, r#""dns_queries": "[N]""#),
     (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
+    // JUnit XML: durations in seconds and the run's start
+    (r#" time="[0-9.]+""#, r#" time="[TIME]""#),
+    (r#" timestamp="[^"]+""#, r#" timestamp="[TIMESTAMP]""#),
     (r"/tmp/[^\s\x22:]+", "[TMP]"),
 ];
 

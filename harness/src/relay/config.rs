@@ -24,7 +24,11 @@ pub struct SesIdentity {
     pub mail_from_domain: Option<String>,
     /// Easy DKIM signing with the identity's own key.
     pub easy_dkim: bool,
-    /// Easy DKIM key length: 2048 (default) or 1024.
+    /// BYODKIM: the selector of a key the user brings; its public key is
+    /// published at `<selector>._domainkey.<identity>` (on the user's behalf,
+    /// since the harness generates the key).
+    pub byodkim_selector: Option<String>,
+    /// Author key length: 2048 (default) or 1024.
     pub dkim_key_bits: usize,
     pub behavior_on_mx_failure: MxFailure,
     /// The address the receiver sees the message come from.

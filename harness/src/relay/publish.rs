@@ -13,7 +13,8 @@ pub struct PublishedKeys {
     /// SES's own key (`d=amazonses.com`) and its selector.
     pub amazonses: KeyPair,
     pub amazonses_selector: String,
-    /// The identity's Easy DKIM key and the token it signs with.
+    /// The identity's own key (Easy DKIM or BYODKIM) and the selector it
+    /// signs with (an Easy DKIM token, or the BYODKIM selector).
     pub author: Option<(String, KeyPair)>,
 }
 
@@ -21,7 +22,8 @@ pub struct PublishedKeys {
 /// record (and the regional envelope domain's, which includes it), the
 /// envelope domain's MX, its own DKIM key, the Easy DKIM key targets
 /// `<token>.dkim.amazonses.com`, and forward and reverse records of the
-/// sending host. The user's side (the CNAMEs, the MAIL FROM MX and SPF,
+/// sending host. With BYODKIM it also publishes the user's key at
+/// `<selector>._domainkey.<identity>`, as the user would. The user's side (the CNAMEs, the MAIL FROM MX and SPF,
 /// DMARC) comes from the scenario's zones only.
 pub fn publish(catalog: &Catalog, config: &RelayConfig) -> Result<PublishedKeys, KeyError> {
     let keys = KeyCache::global();
@@ -72,6 +74,17 @@ pub fn publish(catalog: &Catalog, config: &RelayConfig) -> Result<PublishedKeys,
             ));
         }
         Some((tokens[0].clone(), key))
+    } else if let Some(selector) = &config.ses.byodkim_selector {
+        let key = keys.get(
+            &format!("byodkim/{}/{selector}", config.ses.identity),
+            KeyAlgorithm::Rsa(config.ses.dkim_key_bits),
+        )?;
+        records.push(Record::txt(
+            &format!("{selector}._domainkey.{}.", config.ses.identity),
+            TTL,
+            &key.dns_txt(),
+        ));
+        Some((selector.clone(), key))
     } else {
         None
     };
@@ -137,7 +150,7 @@ pub fn user_records(identity: &str, region: &str, mail_from: Option<&str>) -> Ve
 }
 
 /// The in-addr.arpa / ip6.arpa name of an address.
-pub(crate) fn reverse_name(ip: IpAddr) -> String {
+pub fn reverse_name(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => {
             let o = v4.octets();

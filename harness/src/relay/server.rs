@@ -1,13 +1,18 @@
-use std::{net::SocketAddr, sync::Arc};
+use std::net::SocketAddr;
 
-use mail_auth::{AuthenticatedMessage, hickory_resolver::TokioResolver};
+use mail_auth::{
+    AuthenticatedMessage,
+    hickory_resolver::{
+        TokioResolver,
+        proto::rr::{RData, RecordType},
+    },
+};
 use mock_dns::Catalog;
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
-use super::{MxFailure, PublishedKeys, RelayConfig, deliver, process, publish::publish, ses};
+use super::{MxFailure, PublishedKeys, RelayConfig, process, publish::publish, ses};
 use crate::{
     keys::KeyError,
-    smtp::{self, Handler, Reply, ServerConfig, Transaction},
+    smtp::{Handler, Reply, ServerConfig, ServerHandle, Transaction, deliver},
 };
 
 /// The SMTP side of the relay: every accepted message is checked,
@@ -41,7 +46,7 @@ impl RelayHandler {
                     .answers()
                     .iter()
                     .filter_map(|r| match &r.data {
-                        mail_auth::hickory_resolver::proto::rr::RData::MX(mx) => Some(
+                        RData::MX(mx) => Some(
                             mx.exchange
                                 .to_ascii()
                                 .trim_end_matches('.')
@@ -65,6 +70,46 @@ impl RelayHandler {
             Err(e) if e.is_no_records_found() => Err(format!("no MX record at {domain}")),
             Err(e) => Err(format!("the MX lookup of {domain} failed: {e}")),
         }
+    }
+
+    /// Whether SES would sign with the identity's own key: Easy DKIM needs
+    /// all three CNAMEs `<token>._domainkey.<identity>` pointing to
+    /// `<token>.dkim.amazonses.com` (status SUCCESS); BYODKIM needs the
+    /// selector's TXT record. Returns the reason when it would not.
+    async fn author_dkim_status(&self) -> Result<(), String> {
+        let ses = &self.config.ses;
+        if ses.easy_dkim {
+            for token in ses::easy_dkim_tokens(&ses.identity, &ses.region) {
+                let name = format!("{token}._domainkey.{}.", ses.identity);
+                let expected = format!("{token}.dkim.amazonses.com");
+                let found = self
+                    .resolver
+                    .lookup(name.as_str(), RecordType::CNAME)
+                    .await
+                    .ok()
+                    .and_then(|lookup| {
+                        lookup.answers().iter().find_map(|r| match &r.data {
+                            RData::CNAME(target) => Some(
+                                target
+                                    .0
+                                    .to_ascii()
+                                    .trim_end_matches('.')
+                                    .to_ascii_lowercase(),
+                            ),
+                            _ => None,
+                        })
+                    });
+                if found.as_deref() != Some(expected.as_str()) {
+                    return Err(format!("no CNAME {name} -> {expected}."));
+                }
+            }
+        } else if let Some(selector) = &ses.byodkim_selector {
+            let name = format!("{selector}._domainkey.{}.", ses.identity);
+            if self.resolver.txt_lookup(name.as_str()).await.is_err() {
+                return Err(format!("no TXT record at {name}"));
+            }
+        }
+        Ok(())
     }
 
     fn identity_covers(&self, address: &str) -> bool {
@@ -115,9 +160,13 @@ impl RelayHandler {
             }
         }
 
+        // SES signs with the identity's key only while its DKIM status is
+        // SUCCESS; otherwise the message carries d=amazonses.com alone.
+        let author_signs = self.keys.author.is_some() && self.author_dkim_status().await.is_ok();
         let uuid: [u8; 16] = rand::random();
+        let now = chrono::Utc::now();
         let rewritten =
-            match process::rewrite(&tx.data, &self.config, &self.keys, chrono::Utc::now(), uuid) {
+            match process::rewrite(&tx.data, &self.config, &self.keys, author_signs, now, uuid) {
                 Ok(r) => r,
                 Err(e) => return Reply::new(554, format!("5.3.0 signing failed: {e}")),
             };
@@ -152,10 +201,8 @@ impl Handler for RelayHandler {
 
 /// A relay running on loopback; shuts down when dropped.
 pub struct RelayHandle {
-    addr: SocketAddr,
+    server: ServerHandle,
     keys: PublishedKeys,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -176,45 +223,25 @@ impl RelayHandle {
         catalog: &Catalog,
     ) -> Result<RelayHandle, RelayStartError> {
         let keys = publish(catalog, &config)?;
-        let listener = TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
         let hostname = config
             .ses
             .helo
             .clone()
             .unwrap_or_else(|| format!("email-smtp.{}.amazonaws.com", config.ses.region));
-        let handler =
-            Arc::new(RelayHandler::new(config, keys.clone()).map_err(RelayStartError::Resolver)?);
-        let (tx, rx) = oneshot::channel();
+        let handler = RelayHandler::new(config, keys.clone()).map_err(RelayStartError::Resolver)?;
         let server_config = ServerConfig {
             hostname,
             ..ServerConfig::default()
         };
-        let task = tokio::spawn(smtp::run(listener, handler, server_config, async move {
-            let _ = rx.await;
-        }));
-        Ok(RelayHandle {
-            addr,
-            keys,
-            shutdown: Some(tx),
-            task,
-        })
+        let server = ServerHandle::start(addr, handler, server_config).await?;
+        Ok(RelayHandle { server, keys })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     pub fn keys(&self) -> &PublishedKeys {
         &self.keys
-    }
-}
-
-impl Drop for RelayHandle {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        self.task.abort();
     }
 }

@@ -1,104 +1,305 @@
 use std::io::Write;
 
-use super::{MessageReport, Reporter, RunReport, ScenarioReport};
+use super::{MessageReport, Reporter, RunReport, ScenarioReport, Style};
 
 /// The terminal reporter: per scenario and message, the Return-Path, the
 /// DKIM signers, SPF, DMARC and alignment, then each unmet expectation.
+///
+/// Variants of one file are printed under one header line for the file,
+/// each as an indented block with the same layout, so that they can be
+/// compared line by line.
 pub struct HumanReporter<W: Write> {
     out: W,
+    style: Style,
+    quiet: bool,
 }
 
 impl<W: Write> HumanReporter<W> {
+    /// A plain reporter (no colours) that prints every scenario.
     pub fn new(out: W) -> Self {
-        HumanReporter { out }
+        HumanReporter {
+            out,
+            style: Style::plain(),
+            quiet: false,
+        }
     }
 
-    fn scenario(&mut self, s: &ScenarioReport) -> std::io::Result<()> {
-        let mark = if s.passed { "PASS" } else { "FAIL" };
-        writeln!(self.out, "{mark} {} ({})", s.name, s.file)?;
-        let relay = if s.relay.accepted {
-            "accepted"
-        } else {
-            "refused"
+    /// Colours, see [`Style::for_stdout`].
+    pub fn with_style(mut self, style: Style) -> Self {
+        self.style = style;
+        self
+    }
+
+    /// Only failing scenarios, with their unmet expectations, and the
+    /// summary line.
+    pub fn quiet(mut self, quiet: bool) -> Self {
+        self.quiet = quiet;
+        self
+    }
+
+    /// One file: a scenario, or the variants of one file. Returns whether
+    /// anything was printed.
+    fn file(&mut self, group: &[ScenarioReport]) -> std::io::Result<bool> {
+        let style = self.style;
+        let all_passed = group.iter().all(|s| s.passed);
+        if self.quiet && all_passed {
+            return Ok(false);
+        }
+        let [first, ..] = group else {
+            return Ok(false);
         };
-        writeln!(self.out, "  relay        {relay}: {}", s.relay.reply)?;
-        for (i, m) in s.messages.iter().enumerate() {
-            self.message(i + 1, m)?;
+        writeln!(
+            self.out,
+            "{} {} ({})",
+            style.mark(all_passed),
+            base_name(first),
+            first.file
+        )?;
+        if first.variant.is_none() {
+            return self.scenario(first, "  ").map(|()| true);
+        }
+        for s in group {
+            if self.quiet && s.passed {
+                continue;
+            }
+            let variant = s.variant.as_deref().unwrap_or_default();
+            writeln!(self.out, "  {} [{variant}]", style.mark(s.passed))?;
+            self.scenario(s, "    ")?;
+        }
+        Ok(true)
+    }
+
+    fn scenario(&mut self, s: &ScenarioReport, indent: &str) -> std::io::Result<()> {
+        if !self.quiet {
+            write_details(&mut self.out, s, self.style, indent)?;
         }
         for f in &s.failures {
-            writeln!(
-                self.out,
-                "  expected {} = {}, found {}",
-                f.field, f.expected, f.found
-            )?;
+            let line = format!("expected {} = {}, found {}", f.field, f.expected, f.found);
+            writeln!(self.out, "{indent}{}", self.style.failure(&line))?;
         }
         Ok(())
-    }
-
-    fn message(&mut self, n: usize, m: &MessageReport) -> std::io::Result<()> {
-        let v = &m.verdict;
-        writeln!(
-            self.out,
-            "  message {n} to {} from {} [{}]",
-            m.envelope.rcpt_to.join(", "),
-            m.envelope.helo,
-            m.envelope.client_ip
-        )?;
-        writeln!(
-            self.out,
-            "    Return-Path  {}  (header From: {})",
-            v.return_path_domain,
-            v.header_from_domain.as_deref().unwrap_or("none")
-        )?;
-        writeln!(
-            self.out,
-            "    SPF          {} for {}  (HELO {}: {})",
-            v.spf.result, v.spf.domain, v.spf.helo_domain, v.spf.helo_result
-        )?;
-        if v.dkim.is_empty() {
-            writeln!(self.out, "    DKIM         none (no signature)")?;
-        }
-        for d in &v.dkim {
-            let reason = d
-                .reason
-                .as_deref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default();
-            writeln!(
-                self.out,
-                "    DKIM         {} d={} s={} a={}{reason}",
-                d.result, d.domain, d.selector, d.algorithm
-            )?;
-        }
-        let yes_no = |b: bool| if b { "yes" } else { "no" };
-        writeln!(
-            self.out,
-            "    DMARC        {} for {}  policy {}  aligned: SPF {}, DKIM {}  disposition {}",
-            v.dmarc.result,
-            v.dmarc.domain,
-            v.dmarc
-                .policy
-                .map_or_else(|| "(no record)".to_string(), |p| p.to_string()),
-            yes_no(v.dmarc.spf_aligned),
-            yes_no(v.dmarc.dkim_aligned),
-            v.dmarc.disposition
-        )
     }
 }
 
 impl<W: Write> Reporter for HumanReporter<W> {
     fn finish(&mut self, report: &RunReport) -> std::io::Result<()> {
-        for s in &report.scenarios {
-            self.scenario(s)?;
+        let mut printed = false;
+        for group in file_groups(&report.scenarios) {
+            printed |= self.file(group)?;
         }
         let s = &report.summary;
+        let failed = format!("{} failed", s.failed);
         writeln!(
             self.out,
-            "\n{} scenario{}: {} passed, {} failed",
+            "{}{} scenario{}: {} passed, {}",
+            if printed { "\n" } else { "" },
             s.total,
             if s.total == 1 { "" } else { "s" },
             s.passed,
-            s.failed
+            if s.failed > 0 {
+                self.style.failure(&failed)
+            } else {
+                failed
+            }
         )
+    }
+}
+
+/// Consecutive reports of one file that declares variants form one group;
+/// every other report is a group of its own.
+fn file_groups(scenarios: &[ScenarioReport]) -> impl Iterator<Item = &[ScenarioReport]> {
+    scenarios.chunk_by(|a, b| a.file == b.file && a.variant.is_some() && b.variant.is_some())
+}
+
+/// The scenario's name without its " [<variant>]" suffix.
+fn base_name(s: &ScenarioReport) -> &str {
+    s.variant
+        .as_deref()
+        .and_then(|v| {
+            s.name
+                .strip_suffix(']')
+                .and_then(|n| n.strip_suffix(v))
+                .and_then(|n| n.strip_suffix(" ["))
+        })
+        .unwrap_or(&s.name)
+}
+
+/// The relay's reply and, per message, what the receiver saw: the lines
+/// under a scenario's header, each prefixed with `indent`. The JUnit
+/// reporter puts the same lines in `<system-out>`.
+pub(super) fn write_details(
+    out: &mut dyn Write,
+    s: &ScenarioReport,
+    style: Style,
+    indent: &str,
+) -> std::io::Result<()> {
+    let relay = if s.relay.accepted {
+        "accepted"
+    } else {
+        "refused"
+    };
+    writeln!(out, "{indent}relay        {relay}: {}", s.relay.reply)?;
+    for (i, m) in s.messages.iter().enumerate() {
+        write_message(out, i + 1, m, style, indent)?;
+    }
+    Ok(())
+}
+
+fn write_message(
+    out: &mut dyn Write,
+    n: usize,
+    m: &MessageReport,
+    style: Style,
+    indent: &str,
+) -> std::io::Result<()> {
+    let v = &m.verdict;
+    writeln!(
+        out,
+        "{indent}message {n} to {} from {} [{}]",
+        m.envelope.rcpt_to.join(", "),
+        m.envelope.helo,
+        m.envelope.client_ip
+    )?;
+    writeln!(
+        out,
+        "{indent}  Return-Path  {}  (header From: {})",
+        v.return_path_domain,
+        v.header_from_domain.as_deref().unwrap_or("none")
+    )?;
+    writeln!(
+        out,
+        "{indent}  SPF          {} for {}  (HELO {}: {})",
+        style.result(&v.spf.result.to_string()),
+        v.spf.domain,
+        v.spf.helo_domain,
+        style.result(&v.spf.helo_result.to_string())
+    )?;
+    if v.dkim.is_empty() {
+        writeln!(out, "{indent}  DKIM         none (no signature)")?;
+    }
+    for d in &v.dkim {
+        let reason = d
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{indent}  DKIM         {} d={} s={} a={}{reason}",
+            style.result(&d.result.to_string()),
+            d.domain,
+            d.selector,
+            d.algorithm
+        )?;
+    }
+    writeln!(
+        out,
+        "{indent}  DMARC        {} for {}  policy {}  aligned: SPF {}, DKIM {}  disposition {}",
+        style.result(&v.dmarc.result.to_string()),
+        v.dmarc.domain,
+        v.dmarc
+            .policy
+            .map_or_else(|| "(no record)".to_string(), |p| p.to_string()),
+        style.yes_no(v.dmarc.spf_aligned),
+        style.yes_no(v.dmarc.dkim_aligned),
+        v.dmarc.disposition
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{report::RelayReport, verify::Mismatch};
+
+    fn refused(name: &str, file: &str, variant: Option<&str>, failures: usize) -> ScenarioReport {
+        ScenarioReport {
+            name: match variant {
+                Some(v) => format!("{name} [{v}]"),
+                None => name.to_string(),
+            },
+            file: file.to_string(),
+            variant: variant.map(str::to_string),
+            description: None,
+            passed: failures == 0,
+            relay: RelayReport {
+                accepted: false,
+                reply: "554 5.7.1 MessageRejected".to_string(),
+            },
+            messages: Vec::new(),
+            failures: (0..failures)
+                .map(|_| Mismatch {
+                    field: "outcome".into(),
+                    expected: "delivered".into(),
+                    found: "refused".into(),
+                })
+                .collect(),
+            dns_queries: 0,
+            duration_ms: 5,
+        }
+    }
+
+    fn render(scenarios: Vec<ScenarioReport>, quiet: bool, style: Style) -> String {
+        let mut out = Vec::new();
+        HumanReporter::new(&mut out)
+            .with_style(style)
+            .quiet(quiet)
+            .finish(&RunReport::new(scenarios))
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn suite() -> Vec<ScenarioReport> {
+        vec![
+            refused("Pair", "s/pair.toml", Some("custom"), 0),
+            refused("Pair", "s/pair.toml", Some("default"), 1),
+            refused("Single", "s/single.toml", None, 0),
+        ]
+    }
+
+    #[test]
+    fn variants_of_one_file_share_a_header() {
+        assert_eq!(
+            render(suite(), false, Style::plain()),
+            "\
+FAIL Pair (s/pair.toml)
+  PASS [custom]
+    relay        refused: 554 5.7.1 MessageRejected
+  FAIL [default]
+    relay        refused: 554 5.7.1 MessageRejected
+    expected outcome = delivered, found refused
+PASS Single (s/single.toml)
+  relay        refused: 554 5.7.1 MessageRejected
+
+3 scenarios: 2 passed, 1 failed
+"
+        );
+    }
+
+    #[test]
+    fn quiet_prints_only_failures_and_the_summary() {
+        assert_eq!(
+            render(suite(), true, Style::plain()),
+            "\
+FAIL Pair (s/pair.toml)
+  FAIL [default]
+    expected outcome = delivered, found refused
+
+3 scenarios: 2 passed, 1 failed
+"
+        );
+        let passing = vec![refused("Single", "s/single.toml", None, 0)];
+        assert_eq!(
+            render(passing, true, Style::plain()),
+            "1 scenario: 1 passed, 0 failed\n"
+        );
+    }
+
+    #[test]
+    fn colours_only_when_asked() {
+        assert!(!render(suite(), false, Style::plain()).contains('\x1b'));
+        let colored = render(suite(), false, Style::colored());
+        assert!(colored.contains("\x1b[1;31mFAIL\x1b[0m Pair"));
+        assert!(colored.contains("\x1b[1;32mPASS\x1b[0m [custom]"));
+        assert!(colored.contains("\x1b[31m1 failed\x1b[0m"));
     }
 }

@@ -1,4 +1,4 @@
-use std::{path::PathBuf, sync::Arc};
+use std::{fmt, path::PathBuf, str::FromStr, sync::Arc};
 
 use tokio::sync::Semaphore;
 
@@ -24,12 +24,14 @@ impl Default for RunOptions {
 }
 
 /// Runs every scenario, at most `options.jobs` at once; tells `reporter`
-/// of each as it finishes; returns the runs in the order given.
+/// that the run starts and of each scenario as it finishes; returns the
+/// runs in the order given.
 pub async fn run_all(
     scenarios: Vec<Scenario>,
     options: &RunOptions,
     reporter: &mut dyn Reporter,
 ) -> Result<Vec<ScenarioRun>, EnvironmentError> {
+    reporter.run_started(scenarios.len());
     let limit = Arc::new(Semaphore::new(options.jobs.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for (index, scenario) in scenarios.into_iter().enumerate() {
@@ -68,5 +70,175 @@ pub async fn run_all(
     match first_error {
         Some(e) => Err(e),
         None => Ok(done.into_iter().flatten().collect()),
+    }
+}
+
+/// Which of the loaded scenarios run: `--filter` and `--partition`.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Keep scenarios whose name or file path contains one of these
+    /// (case-insensitive; `*` matches any run of characters). Empty: all.
+    pub filters: Vec<String>,
+    /// Keep one shard of what the filters left.
+    pub partition: Option<Partition>,
+}
+
+/// `--filter` left no scenario.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "no scenario matches {}: {loaded} scenario{} loaded, none has it in its name or file path",
+    filters.iter().map(|f| format!("--filter {f:?}")).collect::<Vec<_>>().join(" or "),
+    if *loaded == 1 { "" } else { "s" }
+)]
+pub struct NothingSelected {
+    pub filters: Vec<String>,
+    pub loaded: usize,
+}
+
+impl Selection {
+    /// Sorts `scenarios` by file, then variant, keeps those that match a
+    /// filter, then the partition's shard of them. A shard may be empty;
+    /// filters that match nothing are an error.
+    pub fn apply(&self, mut scenarios: Vec<Scenario>) -> Result<Vec<Scenario>, NothingSelected> {
+        scenarios.sort_by(|a, b| (&a.file, &a.variant).cmp(&(&b.file, &b.variant)));
+        let loaded = scenarios.len();
+        if !self.filters.is_empty() {
+            scenarios.retain(|s| self.matches(&s.name, &s.file.display().to_string()));
+            if scenarios.is_empty() {
+                return Err(NothingSelected {
+                    filters: self.filters.clone(),
+                    loaded,
+                });
+            }
+        }
+        if let Some(partition) = self.partition {
+            scenarios = scenarios
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| partition.contains(*i))
+                .map(|(_, s)| s)
+                .collect();
+        }
+        Ok(scenarios)
+    }
+
+    /// Whether a scenario with this name and file path passes the filters.
+    pub fn matches(&self, name: &str, file: &str) -> bool {
+        self.filters.is_empty()
+            || self
+                .filters
+                .iter()
+                .any(|f| glob_contains(f, name) || glob_contains(f, file))
+    }
+}
+
+/// Whether `text` contains `pattern`, ignoring case, where `*` in the
+/// pattern matches any run of characters.
+fn glob_contains(pattern: &str, text: &str) -> bool {
+    let text = text.to_lowercase();
+    let mut rest = text.as_str();
+    for part in pattern.to_lowercase().split('*') {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// `--partition K/N`: shard K (1-based) of N. Scenario i (0-based, of the
+/// filtered list sorted by file then variant) belongs to shard
+/// `i % N + 1`, so the N shards of one suite are disjoint and together
+/// cover it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Partition {
+    shard: usize,
+    count: usize,
+}
+
+impl Partition {
+    /// Shard `shard` of `count`; `None` unless 1 ≤ shard ≤ count.
+    pub fn new(shard: usize, count: usize) -> Option<Partition> {
+        (1..=count)
+            .contains(&shard)
+            .then_some(Partition { shard, count })
+    }
+
+    /// Whether scenario `index` (0-based) belongs to this shard.
+    pub fn contains(self, index: usize) -> bool {
+        index % self.count + 1 == self.shard
+    }
+}
+
+impl FromStr for Partition {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Partition, String> {
+        s.split_once('/')
+            .and_then(|(k, n)| Partition::new(k.trim().parse().ok()?, n.trim().parse().ok()?))
+            .ok_or_else(|| format!("expected K/N with whole numbers 1 <= K <= N, found {s:?}"))
+    }
+}
+
+impl fmt::Display for Partition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.shard, self.count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_are_case_insensitive_substrings_with_globs() {
+        assert!(glob_contains("DEFAULT", "scenarios/ses/default.toml"));
+        assert!(glob_contains("ses/*fault", "scenarios/ses/default.toml"));
+        assert!(glob_contains("*", "anything"));
+        assert!(glob_contains(
+            "mx*reject",
+            "mail-from-mx-missing-reject.toml"
+        ));
+        assert!(!glob_contains(
+            "reject*mx",
+            "mail-from-mx-missing-reject.toml"
+        ));
+        assert!(!glob_contains("custom", "scenarios/ses/default.toml"));
+        let selection = Selection {
+            filters: vec!["nothing".into(), "easy dkim".into()],
+            partition: None,
+        };
+        assert!(selection.matches("SES custom MAIL FROM + Easy DKIM", "x.toml"));
+        assert!(!selection.matches("SES default", "x.toml"));
+        assert!(Selection::default().matches("any", "any"));
+    }
+
+    #[test]
+    fn partitions_are_disjoint_and_cover() {
+        for count in 1..=5 {
+            let shards: Vec<Partition> = (1..=count)
+                .map(|k| format!("{k}/{count}").parse().unwrap())
+                .collect();
+            for i in 0..17 {
+                assert_eq!(shards.iter().filter(|p| p.contains(i)).count(), 1);
+            }
+        }
+        let p: Partition = "2/3".parse().unwrap();
+        assert_eq!(
+            (0..7).filter(|&i| p.contains(i)).collect::<Vec<_>>(),
+            [1, 4]
+        );
+        assert_eq!(p.to_string(), "2/3");
+    }
+
+    #[test]
+    fn bad_partitions_say_what_was_expected() {
+        for bad in ["3/2", "0/2", "1/0", "1", "a/b", "-1/2", ""] {
+            let e = bad.parse::<Partition>().unwrap_err();
+            assert_eq!(
+                e,
+                format!("expected K/N with whole numbers 1 <= K <= N, found {bad:?}")
+            );
+        }
     }
 }

@@ -7,6 +7,7 @@ use mock_dns::{Catalog, ServerHandle};
 
 use crate::{
     capture::{CaptureConfig, CaptureHandle, Captured},
+    hop::{HopConfig, HopHandle},
     relay::{RelayConfig, RelayHandle},
     report::{EnvelopeReport, MessageReport, RelayReport, ScenarioReport},
     scenario::{Scenario, Sender},
@@ -62,22 +63,51 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         .await
         .map_err(|e| env(format!("cannot start the capture mailbox: {e}")))?;
 
-    let Sender::Relay(sender) = &scenario.sender;
-    let relay_config = RelayConfig {
-        ses: sender.clone(),
-        next_hop: capture.addr(),
-        nameserver: dns.addr(),
-    };
-    let relay = RelayHandle::start(loopback(), relay_config, &catalog)
-        .await
-        .map_err(|e| env(e.to_string()))?;
+    // The path is built from the receiver backwards: each hop sends to the
+    // next, the sender to the first.
+    let mut hops = Vec::new();
+    let mut next_hop = capture.addr();
+    for hop in scenario.hops.iter().rev() {
+        let config = HopConfig {
+            hop: hop.clone(),
+            next_hop,
+            nameserver: dns.addr(),
+        };
+        let handle = HopHandle::start(loopback(), config, &catalog)
+            .await
+            .map_err(|e| env(e.to_string()))?;
+        next_hop = handle.addr();
+        hops.push(handle);
+    }
 
     let message = send::build_message(&scenario.message).map_err(|e| env(e.to_string()))?;
     let rcpt_to = send::envelope_recipients(&scenario.message).map_err(|e| env(e.to_string()))?;
-    let mail_from = send::sender_address(&scenario.message).map_err(|e| env(e.to_string()))?;
-    let reply = send::submit(relay.addr(), APP_HELO, &mail_from, &rcpt_to, &message)
-        .await
-        .map_err(|e| env(e.to_string()))?;
+    let from_address = send::sender_address(&scenario.message).map_err(|e| env(e.to_string()))?;
+    let (reply, relay) = match &scenario.sender {
+        Sender::Relay(ses) => {
+            let relay_config = RelayConfig {
+                ses: ses.clone(),
+                next_hop,
+                nameserver: dns.addr(),
+            };
+            let relay = RelayHandle::start(loopback(), relay_config, &catalog)
+                .await
+                .map_err(|e| env(e.to_string()))?;
+            let reply = send::submit(relay.addr(), APP_HELO, &from_address, &rcpt_to, &message)
+                .await
+                .map_err(|e| env(e.to_string()))?;
+            (reply, Some(relay))
+        }
+        Sender::Direct(direct) => {
+            let signed =
+                send::sign_direct(direct, &message, &catalog).map_err(|e| env(e.to_string()))?;
+            let mail_from = direct.mail_from.clone().unwrap_or(from_address);
+            let reply = send::send_direct(direct, &mail_from, &rcpt_to, &signed, next_hop)
+                .await
+                .map_err(|e| env(e.to_string()))?;
+            (reply, None)
+        }
+    };
 
     let mut failures = verify::compare_outcome(
         &scenario.expect,
@@ -86,11 +116,10 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
     if reply.accepted {
         tokio::time::timeout(DELIVERY_TIMEOUT, capture.mailbox().wait_for(1))
             .await
-            .map_err(|_| {
-                env("the relay accepted the message but nothing reached the capture".into())
-            })?;
+            .map_err(|_| env("the message was accepted but nothing reached the capture".into()))?;
     }
     drop(relay);
+    drop(hops);
     let captured = capture.mailbox().messages();
 
     let verifier =

@@ -22,7 +22,16 @@ use super::{
 /// Default egress address of the emulated SES sending host: inside
 /// 54.240.0.0/18, one of the ranges amazonses.com's SPF record lists.
 const DEFAULT_EGRESS_IP: &str = "54.240.27.10";
-const SECTIONS: &[&str] = &["name", "description", "dns", "sender", "message", "expect"];
+const SECTIONS: &[&str] = &[
+    "name",
+    "description",
+    "dns",
+    "sender",
+    "hops",
+    "message",
+    "expect",
+    "variants",
+];
 
 /// Every `*.toml` scenario below the given files and folders, sorted, each
 /// once. A path that does not exist is reported by name.
@@ -54,9 +63,10 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Reads and checks one scenario file. Errors in zone files it names are
-/// reported against those files.
-pub fn load_file(path: &Path) -> Result<Scenario, Vec<FileErrors>> {
+/// Reads and checks one scenario file: one [`Scenario`] per variant (one
+/// when the file has none). Errors in zone files it names are reported
+/// against those files.
+pub fn load_file(path: &Path) -> Result<Vec<Scenario>, Vec<FileErrors>> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         vec![FileErrors {
             path: path.to_path_buf(),
@@ -73,14 +83,15 @@ pub fn load_file(path: &Path) -> Result<Scenario, Vec<FileErrors>> {
 
 /// Checks a scenario given as text; `path` names it in diagnostics and
 /// anchors relative zone file paths.
-pub fn load_str(text: &str, path: &Path) -> Result<Scenario, Vec<FileErrors>> {
+pub fn load_str(text: &str, path: &Path) -> Result<Vec<Scenario>, Vec<FileErrors>> {
     let mut cx = Context {
         text,
         path,
         diagnostics: Vec::new(),
         other_files: Vec::new(),
+        pruned: Vec::new(),
     };
-    let scenario = cx.scenario();
+    let scenarios = cx.scenarios();
     let mut errors = Vec::new();
     if !cx.diagnostics.is_empty() {
         cx.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
@@ -91,7 +102,7 @@ pub fn load_str(text: &str, path: &Path) -> Result<Scenario, Vec<FileErrors>> {
         });
     }
     errors.extend(cx.other_files);
-    match scenario {
+    match scenarios {
         Some(s) if errors.is_empty() => Ok(s),
         None if errors.is_empty() => Err(vec![FileErrors {
             path: path.to_path_buf(),
@@ -110,6 +121,9 @@ struct Context<'a> {
     path: &'a Path,
     diagnostics: Vec<Diagnostic>,
     other_files: Vec<FileErrors>,
+    /// Keys removed after an error; a later "missing" check on one of
+    /// them would only repeat that error.
+    pruned: Vec<String>,
 }
 
 impl<'a> Context<'a> {
@@ -118,7 +132,7 @@ impl<'a> Context<'a> {
             .push(Diagnostic::at(self.text, span, message));
     }
 
-    fn scenario(&mut self) -> Option<Scenario> {
+    fn scenarios(&mut self) -> Option<Vec<Scenario>> {
         let (root, syntax) = DeTable::parse_recoverable(self.text);
         for e in &syntax {
             let span = e.span().unwrap_or(0..0);
@@ -144,30 +158,111 @@ impl<'a> Context<'a> {
         let name: Option<String> = self.section(&root, "name");
         let description: Option<String> = self.section(&root, "description");
         let dns: Option<RawDns> = self.section(&root, "dns");
-        let sender: Option<RawSender> = self.required(&root, root_span.clone(), "sender");
-        let message: Option<RawMessage> = self.required(&root, root_span, "message");
+        let sender: Option<RawSender> = self.section(&root, "sender");
+        let hops: Option<Vec<RawHop>> = self.section(&root, "hops");
+        let message: Option<RawMessage> = self.required(&root, root_span.clone(), "message");
         let expect: Option<RawExpect> = self.section(&root, "expect");
+        let variants: Option<Vec<RawVariant>> = self.section(&root, "variants");
+        let variants = variants.unwrap_or_default();
+        if sender.is_none() && variants.is_empty() && root.get("sender").is_none() {
+            self.error(
+                root_span.start..root_span.start,
+                "missing section [sender] (or [[variants]] with a sender each)",
+            );
+        }
 
         let dns = dns.map_or_else(|| Some(DnsSetup::default()), |d| self.dns(d));
         let message = message.and_then(|m| self.message(m));
-        let sender = sender.and_then(|s| self.sender(s, message.as_ref()));
+        let sender = sender.map(|s| self.sender(s, message.as_ref()));
+        let hops = hops.map_or_else(|| Some(Vec::new()), |h| self.hops(h));
         let expect = expect.map_or_else(|| Some(Expectations::default()), |e| self.expect(e));
-
         let name = name.unwrap_or_else(|| {
             self.path
                 .file_stem()
                 .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
         });
-        Some(Scenario {
-            name,
+        let base = Scenario {
+            name: name.clone(),
             file: self.path.to_path_buf(),
             variant: None,
             description,
             dns: dns?,
-            sender: Sender::Relay(sender?),
+            sender: match &sender {
+                Some(s) => s.clone()?,
+                // Every variant brings its own; checked below.
+                None => Sender::Direct(DirectSender {
+                    egress_ip: DEFAULT_EGRESS_IP.parse().ok()?,
+                    helo: String::new(),
+                    mail_from: None,
+                    signers: Vec::new(),
+                }),
+            },
+            hops: hops?,
             message: message?,
             expect: expect?,
-        })
+        };
+        if variants.is_empty() {
+            return sender.is_some().then_some(vec![base]);
+        }
+
+        let mut out = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        let mut ok = true;
+        for v in variants {
+            let vname = v.name.get_ref().trim().to_string();
+            if vname.is_empty() || seen.contains(&vname) {
+                self.error(
+                    v.name.span(),
+                    format!("expected a unique, non-empty variant name, found \"{vname}\""),
+                );
+                ok = false;
+                continue;
+            }
+            seen.push(vname.clone());
+            let mut scenario = base.clone();
+            scenario.name = format!("{name} [{vname}]");
+            scenario.variant = Some(vname.clone());
+            if let Some(d) = v.description {
+                scenario.description = Some(d);
+            }
+            match v.sender {
+                Some(raw) => match self.sender(raw, Some(&scenario.message)) {
+                    Some(sender) => scenario.sender = sender,
+                    None => ok = false,
+                },
+                None if sender.is_none() => {
+                    self.error(
+                        v.name.span(),
+                        format!("variant \"{vname}\" has no sender, and the file has no [sender]"),
+                    );
+                    ok = false;
+                }
+                None => {}
+            }
+            if let Some(raw) = v.dns {
+                match self.dns(raw) {
+                    Some(extra) => {
+                        scenario.dns.records.extend(extra.records);
+                        scenario.dns.faults.extend(extra.faults);
+                    }
+                    None => ok = false,
+                }
+            }
+            if let Some(raw) = v.hops {
+                match self.hops(raw) {
+                    Some(h) => scenario.hops = h,
+                    None => ok = false,
+                }
+            }
+            if let Some(raw) = v.expect {
+                match self.expect(raw) {
+                    Some(e) => scenario.expect = e,
+                    None => ok = false,
+                }
+            }
+            out.push(scenario);
+        }
+        ok.then_some(out)
     }
 
     fn section<T: DeserializeOwned>(&mut self, root: &DeTable<'_>, key: &str) -> Option<T> {
@@ -215,7 +310,10 @@ impl<'a> Context<'a> {
                     }
                     self.error(span.clone(), humanize(message));
                     match prune(&mut value, span.start) {
-                        Some(key) => pruned.push(key),
+                        Some(key) => {
+                            self.pruned.push(key.clone());
+                            pruned.push(key);
+                        }
                         None => return None,
                     }
                 }
@@ -326,8 +424,277 @@ impl<'a> Context<'a> {
         ok.then_some(DnsSetup { records, faults })
     }
 
-    fn sender(&mut self, raw: RawSender, message: Option<&MessageSpec>) -> Option<SesIdentity> {
-        let Via::Relay = *raw.via.get_ref();
+    fn sender(&mut self, raw: RawSender, message: Option<&MessageSpec>) -> Option<Sender> {
+        let via = *raw.via.get_ref();
+        let relay_only: [(&str, Option<Range<usize>>); 7] = [
+            ("region", raw.region.as_ref().map(|v| v.span())),
+            ("identity", raw.identity.as_ref().map(|v| v.span())),
+            (
+                "mail_from_domain",
+                raw.mail_from_domain.as_ref().map(|v| v.span()),
+            ),
+            ("easy_dkim", raw.easy_dkim.as_ref().map(|v| v.span())),
+            (
+                "byodkim_selector",
+                raw.byodkim_selector.as_ref().map(|v| v.span()),
+            ),
+            (
+                "dkim_key_bits",
+                raw.dkim_key_bits.as_ref().map(|v| v.span()),
+            ),
+            (
+                "behavior_on_mx_failure",
+                raw.behavior_on_mx_failure.as_ref().map(|v| v.span()),
+            ),
+        ];
+        let direct_only: [(&str, Option<Range<usize>>); 2] = [
+            ("mail_from", raw.mail_from.as_ref().map(|v| v.span())),
+            ("dkim", raw.dkim.as_ref().map(|v| v.span())),
+        ];
+        let (misplaced, owner): (&[(&str, Option<Range<usize>>)], &str) = match via {
+            Via::Relay => (&direct_only, "direct"),
+            Via::Direct => (&relay_only, "relay"),
+            Via::Smtp | Via::Ses => {
+                let name = if via == Via::Smtp { "smtp" } else { "ses" };
+                self.error(
+                    raw.via.span(),
+                    format!(
+                        "via = \"{name}\" is not available yet (it arrives with the {} issue); expected \"relay\" or \"direct\"",
+                        if via == Via::Smtp { "real-MTA" } else { "live-mode" }
+                    ),
+                );
+                return None;
+            }
+        };
+        let mut ok = true;
+        for (key, span) in misplaced {
+            if let Some(span) = span {
+                self.error(
+                    span.clone(),
+                    format!("{key} applies only to via = \"{owner}\""),
+                );
+                ok = false;
+            }
+        }
+        let sender = match via {
+            Via::Direct => self.direct_sender(raw, message).map(Sender::Direct),
+            _ => self.relay_sender(raw, message).map(Sender::Relay),
+        };
+        if ok { sender } else { None }
+    }
+
+    fn direct_sender(
+        &mut self,
+        raw: RawSender,
+        message: Option<&MessageSpec>,
+    ) -> Option<DirectSender> {
+        let mut ok = true;
+        let egress_ip = match &raw.egress_ip {
+            Some(ip) => match ip.get_ref().parse::<IpAddr>() {
+                Ok(ip) => Some(ip),
+                Err(_) => {
+                    self.error(
+                        ip.span(),
+                        format!("expected an IP address, found \"{}\"", ip.get_ref()),
+                    );
+                    None
+                }
+            },
+            None => {
+                self.error(
+                    raw.via.span(),
+                    "via = \"direct\" needs egress_ip: the address the receiver evaluates SPF against",
+                );
+                None
+            }
+        };
+        let from_domain = message.and_then(|m| address_domain(&m.from));
+        let helo = match &raw.helo {
+            Some(h) if !is_domain_name(h.get_ref()) => {
+                self.error(
+                    h.span(),
+                    format!("expected a host name, found \"{}\"", h.get_ref()),
+                );
+                ok = false;
+                String::new()
+            }
+            Some(h) => h.get_ref().to_ascii_lowercase(),
+            None => format!(
+                "mail.{}",
+                from_domain.clone().unwrap_or_else(|| "sender.test".into())
+            ),
+        };
+        let mail_from = match &raw.mail_from {
+            Some(m) if !m.get_ref().is_empty() && address_domain(m.get_ref()).is_none() => {
+                self.error(
+                    m.span(),
+                    format!(
+                        "expected an address (or \"\" for the null sender), found \"{}\"",
+                        m.get_ref()
+                    ),
+                );
+                ok = false;
+                None
+            }
+            Some(m) => Some(m.get_ref().clone()),
+            None => None,
+        };
+        let mut signers = Vec::new();
+        for signer in raw.dkim.map(|d| d.into_inner()).unwrap_or_default() {
+            if !is_domain_name(signer.domain.get_ref()) {
+                self.error(
+                    signer.domain.span(),
+                    format!(
+                        "expected a domain name, found \"{}\"",
+                        signer.domain.get_ref()
+                    ),
+                );
+                ok = false;
+            }
+            if !is_selector(signer.selector.get_ref()) {
+                self.error(
+                    signer.selector.span(),
+                    format!(
+                        "expected a selector of 1 to 63 letters, digits or hyphens, found \"{}\"",
+                        signer.selector.get_ref()
+                    ),
+                );
+                ok = false;
+            }
+            signers.push(Signer {
+                domain: signer.domain.get_ref().to_ascii_lowercase(),
+                selector: signer.selector.get_ref().clone(),
+                algorithm: match signer.key.unwrap_or(KeyName::Rsa2048) {
+                    KeyName::Rsa512 => KeyAlgorithm::Rsa(512),
+                    KeyName::Rsa1024 => KeyAlgorithm::Rsa(1024),
+                    KeyName::Rsa2048 => KeyAlgorithm::Rsa(2048),
+                    KeyName::Ed25519 => KeyAlgorithm::Ed25519,
+                },
+                publish: match signer.publish.unwrap_or(PublishName::Key) {
+                    PublishName::Key => Publish::Key,
+                    PublishName::Revoked => Publish::Revoked,
+                    PublishName::None => Publish::Nothing,
+                },
+            });
+        }
+        let egress_ip = egress_ip?;
+        ok.then_some(DirectSender {
+            egress_ip,
+            helo,
+            mail_from,
+            signers,
+        })
+    }
+
+    fn hops(&mut self, raw: Vec<RawHop>) -> Option<Vec<HopIdentity>> {
+        let mut ok = true;
+        let mut hops = Vec::new();
+        for h in raw {
+            let domain = h.domain.get_ref().to_ascii_lowercase();
+            if !is_domain_name(&domain) {
+                self.error(
+                    h.domain.span(),
+                    format!("expected a domain name, found \"{domain}\""),
+                );
+                ok = false;
+            }
+            let egress_ip = match h.egress_ip.get_ref().parse::<IpAddr>() {
+                Ok(ip) => Some(ip),
+                Err(_) => {
+                    self.error(
+                        h.egress_ip.span(),
+                        format!(
+                            "expected an IP address, found \"{}\"",
+                            h.egress_ip.get_ref()
+                        ),
+                    );
+                    None
+                }
+            };
+            let helo = match &h.helo {
+                Some(n) if !is_domain_name(n.get_ref()) => {
+                    self.error(
+                        n.span(),
+                        format!("expected a host name, found \"{}\"", n.get_ref()),
+                    );
+                    ok = false;
+                    String::new()
+                }
+                Some(n) => n.get_ref().to_ascii_lowercase(),
+                None => format!("mail.{domain}"),
+            };
+            let list_keys = [
+                ("list_address", h.list_address.as_ref().map(|v| v.span())),
+                ("subject_tag", h.subject_tag.as_ref().map(|v| v.span())),
+                ("footer", h.footer.as_ref().map(|v| v.span())),
+                ("rewrite_from", h.rewrite_from.as_ref().map(|v| v.span())),
+            ];
+            let kind = match h.kind.get_ref() {
+                HopKindName::Forwarder => {
+                    for (key, span) in list_keys.iter() {
+                        if let Some(span) = span {
+                            self.error(
+                                span.clone(),
+                                format!("{key} applies only to kind = \"mailing-list\""),
+                            );
+                            ok = false;
+                        }
+                    }
+                    HopKind::Forwarder {
+                        srs: h.srs.as_ref().is_some_and(|s| *s.get_ref()),
+                    }
+                }
+                HopKindName::MailingList => {
+                    if let Some(srs) = &h.srs {
+                        self.error(srs.span(), "srs applies only to kind = \"forwarder\"");
+                        ok = false;
+                    }
+                    let list_address = match &h.list_address {
+                        Some(a) if address_domain(a.get_ref()).is_some() => {
+                            a.get_ref().to_ascii_lowercase()
+                        }
+                        Some(a) => {
+                            self.error(
+                                a.span(),
+                                format!("expected an address, found \"{}\"", a.get_ref()),
+                            );
+                            ok = false;
+                            String::new()
+                        }
+                        None => {
+                            self.error(h.kind.span(), "a mailing-list hop needs list_address");
+                            ok = false;
+                            String::new()
+                        }
+                    };
+                    HopKind::MailingList {
+                        list_address,
+                        subject_tag: h.subject_tag.map(|t| t.into_inner()),
+                        footer: h.footer.map(|f| f.into_inner()),
+                        rewrite_from: h.rewrite_from.is_some_and(|r| r.into_inner()),
+                    }
+                }
+            };
+            if let Some(egress_ip) = egress_ip {
+                hops.push(HopIdentity {
+                    kind,
+                    domain,
+                    egress_ip,
+                    helo,
+                    arc: h.arc.unwrap_or(false),
+                });
+            } else {
+                ok = false;
+            }
+        }
+        ok.then_some(hops)
+    }
+
+    fn relay_sender(
+        &mut self,
+        raw: RawSender,
+        message: Option<&MessageSpec>,
+    ) -> Option<SesIdentity> {
         let mut ok = true;
         let region = match &raw.region {
             Some(r) if !is_region(r.get_ref()) => {
@@ -397,8 +764,34 @@ impl<'a> Context<'a> {
             None => 2048,
         };
         let easy_dkim = raw.easy_dkim.as_ref().is_some_and(|e| *e.get_ref());
-        if let (Some(bits), false) = (&raw.dkim_key_bits, easy_dkim) {
-            self.error(bits.span(), "dkim_key_bits needs easy_dkim = true");
+        let byodkim_selector = match &raw.byodkim_selector {
+            Some(s) if easy_dkim => {
+                self.error(
+                    s.span(),
+                    "byodkim_selector and easy_dkim = true exclude each other (an identity signs with one own key)",
+                );
+                ok = false;
+                None
+            }
+            Some(s) if !is_selector(s.get_ref()) => {
+                self.error(
+                    s.span(),
+                    format!(
+                        "expected a selector of 1 to 63 letters, digits or hyphens, found \"{}\"",
+                        s.get_ref()
+                    ),
+                );
+                ok = false;
+                None
+            }
+            Some(s) => Some(s.get_ref().to_ascii_lowercase()),
+            None => None,
+        };
+        if let (Some(bits), false) = (&raw.dkim_key_bits, easy_dkim || byodkim_selector.is_some()) {
+            self.error(
+                bits.span(),
+                "dkim_key_bits needs easy_dkim = true or byodkim_selector",
+            );
             ok = false;
         }
         let egress_ip = match &raw.egress_ip {
@@ -433,6 +826,7 @@ impl<'a> Context<'a> {
             identity,
             mail_from_domain,
             easy_dkim,
+            byodkim_selector,
             dkim_key_bits,
             behavior_on_mx_failure,
             egress_ip,
@@ -442,13 +836,92 @@ impl<'a> Context<'a> {
 
     fn message(&mut self, raw: RawMessage) -> Option<MessageSpec> {
         let mut ok = true;
-        if address_domain(raw.from.get_ref()).is_none() {
+        let base = self.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let raw_bytes = match &raw.raw {
+            Some(file) => {
+                let exclusive = [
+                    ("from", raw.from.as_ref().map(|v| v.span())),
+                    ("subject", raw.subject.as_ref().map(|v| v.span())),
+                ];
+                for (key, span) in exclusive {
+                    if let Some(span) = span {
+                        self.error(
+                            span,
+                            format!("{key} comes from the raw message; remove it or remove raw"),
+                        );
+                        ok = false;
+                    }
+                }
+                if !raw.cc.is_empty()
+                    || raw.text.is_some()
+                    || raw.html.is_some()
+                    || !raw.headers.is_empty()
+                    || !raw.attachments.is_empty()
+                {
+                    self.error(
+                        file.span(),
+                        "raw sends the file as it is: cc, text, html, headers and attachments do not apply",
+                    );
+                    ok = false;
+                }
+                match std::fs::read(base.join(file.get_ref())) {
+                    Ok(bytes) => Some(bytes),
+                    Err(e) => {
+                        self.error(
+                            file.span(),
+                            format!(
+                                "cannot read \"{}\": {e}",
+                                base.join(file.get_ref()).display()
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            }
+            None => None,
+        };
+        let from = match (&raw.from, &raw_bytes) {
+            (_, Some(bytes)) => {
+                match mail_auth::AuthenticatedMessage::parse(bytes)
+                    .and_then(|m| m.from.first().cloned())
+                {
+                    Some(from) => from,
+                    None => {
+                        if let Some(file) = &raw.raw {
+                            self.error(file.span(), "the raw message has no From address");
+                        }
+                        return None;
+                    }
+                }
+            }
+            (Some(from), None) => {
+                if address_domain(from.get_ref()).is_none() {
+                    self.error(
+                        from.span(),
+                        format!(
+                            "expected an address such as \"Name <user@example.com>\", found \"{}\"",
+                            from.get_ref()
+                        ),
+                    );
+                    ok = false;
+                }
+                from.get_ref().clone()
+            }
+            (None, None) => {
+                self.error(
+                    raw.to.span().start..raw.to.span().start,
+                    "missing key \"from\" in [message]",
+                );
+                return None;
+            }
+        };
+        if raw_bytes.is_none()
+            && raw.subject.is_none()
+            && !self.pruned.iter().any(|k| k == "subject")
+        {
             self.error(
-                raw.from.span(),
-                format!(
-                    "expected an address such as \"Name <user@example.com>\", found \"{}\"",
-                    raw.from.get_ref()
-                ),
+                raw.to.span().start..raw.to.span().start,
+                "missing key \"subject\" in [message]",
             );
             ok = false;
         }
@@ -477,11 +950,42 @@ impl<'a> Context<'a> {
                 ok = false;
             }
         }
+        let mut attachments = Vec::new();
+        for a in raw.attachments {
+            let data = match (&a.size, &a.path) {
+                (Some(size), None) => AttachmentData::Generated(*size.get_ref()),
+                (None, Some(path)) => {
+                    let file = base.join(path.get_ref());
+                    if !file.is_file() {
+                        self.error(path.span(), format!("no such file \"{}\"", file.display()));
+                        ok = false;
+                    }
+                    AttachmentData::File(file)
+                }
+                _ => {
+                    self.error(
+                        a.name.span(),
+                        "an attachment needs exactly one of size (generated bytes) or path (a file)",
+                    );
+                    ok = false;
+                    continue;
+                }
+            };
+            attachments.push(AttachmentSpec {
+                name: a.name.into_inner(),
+                content_type: a
+                    .content_type
+                    .unwrap_or_else(|| "application/octet-stream".into()),
+                data,
+            });
+        }
         ok.then(|| MessageSpec {
-            from: raw.from.into_inner(),
+            from,
+            raw: raw_bytes,
+            attachments,
             to: raw.to.into_inner(),
             cc: raw.cc,
-            subject: raw.subject,
+            subject: raw.subject.map(|s| s.into_inner()).unwrap_or_default(),
             text: raw.text,
             html: raw.html,
             headers: raw
@@ -520,6 +1024,11 @@ impl<'a> Context<'a> {
             spf: raw.spf.map(|s| SpfExpectation {
                 result: s.result,
                 domain: s.domain.map(|d| d.to_ascii_lowercase()),
+                helo_result: s.helo_result,
+            }),
+            arc: raw.arc.map(|a| ArcExpectation {
+                result: a.result,
+                sets: a.sets,
             }),
             dkim: raw.dkim.map(|list| {
                 list.into_iter()
@@ -536,6 +1045,7 @@ impl<'a> Context<'a> {
                 spf_aligned: d.spf_aligned,
                 dkim_aligned: d.dkim_aligned,
                 disposition: d.disposition,
+                rua_authorized: d.rua_authorized,
             }),
         })
     }
@@ -623,6 +1133,13 @@ pub fn is_domain_name(name: &str) -> bool {
         })
 }
 
+fn is_selector(selector: &str) -> bool {
+    (1..=63).contains(&selector.len())
+        && selector
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 fn is_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
@@ -693,7 +1210,9 @@ mod tests {
     #[test]
     fn optional_sections_may_be_left_out() {
         let text = "[sender]\nvia = \"relay\"\n[message]\nfrom = \"a@example.com\"\nto = [\"b@receiver.test\"]\nsubject = \"s\"\n";
-        let scenario = load_str(text, Path::new("minimal.toml")).expect("a minimal scenario loads");
+        let scenario = load_str(text, Path::new("minimal.toml"))
+            .expect("a minimal scenario loads")
+            .remove(0);
         assert_eq!(scenario.name, "minimal");
         assert!(scenario.dns.records.is_empty());
         assert!(scenario.expect.outcome.is_none());

@@ -32,16 +32,84 @@ pub(crate) struct RawSender {
     pub identity: Option<Spanned<String>>,
     pub mail_from_domain: Option<Spanned<String>>,
     pub easy_dkim: Option<Spanned<bool>>,
+    pub byodkim_selector: Option<Spanned<String>>,
     pub dkim_key_bits: Option<Spanned<u32>>,
     pub behavior_on_mx_failure: Option<Spanned<MxFailureName>>,
     pub egress_ip: Option<Spanned<String>>,
     pub helo: Option<Spanned<String>>,
+    pub mail_from: Option<Spanned<String>>,
+    pub dkim: Option<Spanned<Vec<RawSigner>>>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Via {
     Relay,
+    Direct,
+    Smtp,
+    Ses,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSigner {
+    pub domain: Spanned<String>,
+    pub selector: Spanned<String>,
+    pub key: Option<KeyName>,
+    pub publish: Option<PublishName>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+pub(crate) enum KeyName {
+    #[serde(rename = "rsa-512")]
+    Rsa512,
+    #[serde(rename = "rsa-1024")]
+    Rsa1024,
+    #[serde(rename = "rsa-2048")]
+    Rsa2048,
+    #[serde(rename = "ed25519")]
+    Ed25519,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum PublishName {
+    Key,
+    Revoked,
+    None,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHop {
+    pub kind: Spanned<HopKindName>,
+    pub domain: Spanned<String>,
+    pub egress_ip: Spanned<String>,
+    pub helo: Option<Spanned<String>>,
+    pub arc: Option<bool>,
+    pub srs: Option<Spanned<bool>>,
+    pub list_address: Option<Spanned<String>>,
+    pub subject_tag: Option<Spanned<String>>,
+    pub footer: Option<Spanned<String>>,
+    pub rewrite_from: Option<Spanned<bool>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum HopKindName {
+    Forwarder,
+    MailingList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawVariant {
+    pub name: Spanned<String>,
+    pub description: Option<String>,
+    pub sender: Option<RawSender>,
+    pub dns: Option<RawDns>,
+    pub hops: Option<Vec<RawHop>>,
+    pub expect: Option<RawExpect>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -55,15 +123,27 @@ pub(crate) enum MxFailureName {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawMessage {
-    pub from: Spanned<String>,
+    pub from: Option<Spanned<String>>,
     pub to: Spanned<Vec<String>>,
     #[serde(default)]
     pub cc: Vec<String>,
-    pub subject: String,
+    pub subject: Option<Spanned<String>>,
+    pub raw: Option<Spanned<String>>,
+    #[serde(default)]
+    pub attachments: Vec<RawAttachment>,
     pub text: Option<String>,
     pub html: Option<String>,
     #[serde(default)]
     pub headers: Vec<RawHeader>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAttachment {
+    pub name: Spanned<String>,
+    pub content_type: Option<String>,
+    pub size: Option<Spanned<u64>>,
+    pub path: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -81,6 +161,14 @@ pub(crate) struct RawExpect {
     pub spf: Option<RawExpectSpf>,
     pub dkim: Option<Vec<RawExpectDkim>>,
     pub dmarc: Option<RawExpectDmarc>,
+    pub arc: Option<RawExpectArc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawExpectArc {
+    pub result: Option<DkimResultName>,
+    pub sets: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,6 +176,7 @@ pub(crate) struct RawExpect {
 pub(crate) struct RawExpectSpf {
     pub result: Option<SpfResultName>,
     pub domain: Option<String>,
+    pub helo_result: Option<SpfResultName>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,6 +195,7 @@ pub(crate) struct RawExpectDmarc {
     pub spf_aligned: Option<bool>,
     pub dkim_aligned: Option<bool>,
     pub disposition: Option<PolicyName>,
+    pub rua_authorized: Option<bool>,
 }
 
 /// SPF results (RFC 7208 §2.6).

@@ -1,9 +1,9 @@
 use lettre::{
     Message,
-    message::{Mailbox, MultiPart, SinglePart, header::ContentType},
+    message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType},
 };
 
-use crate::scenario::MessageSpec;
+use crate::scenario::{AttachmentData, MessageSpec};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -25,6 +25,9 @@ fn mailbox(address: &str) -> Result<Mailbox, BuildError> {
 /// The RFC 5322 bytes of the scenario's message. Extra headers come first,
 /// in the order the scenario gives them.
 pub fn build_message(spec: &MessageSpec) -> Result<Vec<u8>, BuildError> {
+    if let Some(raw) = &spec.raw {
+        return Ok(raw.clone());
+    }
     let mut builder = Message::builder()
         .from(mailbox(&spec.from)?)
         .subject(spec.subject.clone());
@@ -35,13 +38,40 @@ pub fn build_message(spec: &MessageSpec) -> Result<Vec<u8>, BuildError> {
         builder = builder.cc(mailbox(cc)?);
     }
     let text = spec.text.clone().unwrap_or_default();
-    let message = match &spec.html {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(text, html.clone())),
-        None => builder.singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .body(text),
-        ),
+    let text_part = || {
+        SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(text.clone())
+    };
+    let message = if spec.attachments.is_empty() {
+        match &spec.html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+                text.clone(),
+                html.clone(),
+            )),
+            None => builder.singlepart(text_part()),
+        }
+    } else {
+        let mut mixed = match &spec.html {
+            Some(html) => MultiPart::mixed().multipart(MultiPart::alternative_plain_html(
+                text.clone(),
+                html.clone(),
+            )),
+            None => MultiPart::mixed().singlepart(text_part()),
+        };
+        for a in &spec.attachments {
+            let bytes = match &a.data {
+                AttachmentData::Generated(size) => generated(&a.name, *size),
+                AttachmentData::File(path) => std::fs::read(path).map_err(|e| {
+                    BuildError::Message(format!("cannot read {}: {e}", path.display()))
+                })?,
+            };
+            let content_type = ContentType::parse(&a.content_type).map_err(|e| {
+                BuildError::Message(format!("content type {:?}: {e}", a.content_type))
+            })?;
+            mixed = mixed.singlepart(Attachment::new(a.name.clone()).body(bytes, content_type));
+        }
+        builder.multipart(mixed)
     }
     .map_err(|e| BuildError::Message(e.to_string()))?;
     let mut out = Vec::new();
@@ -50,6 +80,23 @@ pub fn build_message(spec: &MessageSpec) -> Result<Vec<u8>, BuildError> {
     }
     out.extend_from_slice(&message.formatted());
     Ok(out)
+}
+
+/// `size` deterministic pseudo-random bytes (xorshift seeded by `name`), so
+/// a large attachment costs no file and is the same in every run.
+fn generated(name: &str, size: u64) -> Vec<u8> {
+    let mut state = name.bytes().fold(0x9e37_79b9_7f4a_7c15_u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    }) | 1;
+    let mut out = Vec::with_capacity(size as usize);
+    while (out.len() as u64) < size {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(size as usize);
+    out
 }
 
 /// The envelope recipients of the message: To and Cc, each once.
@@ -76,6 +123,8 @@ mod tests {
     fn spec() -> MessageSpec {
         MessageSpec {
             from: "Example <noreply@example.com>".into(),
+            raw: None,
+            attachments: vec![],
             to: vec![
                 "user@receiver.test".into(),
                 "User <user@receiver.test>".into(),
@@ -95,6 +144,21 @@ mod tests {
         assert!(text.starts_with("X-Campaign: welcome\r\n"));
         assert!(text.contains("Subject: =?utf-8?"));
         assert!(text.contains("From: Example <noreply@example.com>"));
+    }
+
+    #[test]
+    fn attachments_make_a_mixed_message() {
+        let mut spec = spec();
+        spec.attachments.push(crate::scenario::AttachmentSpec {
+            name: "data.bin".into(),
+            content_type: "application/octet-stream".into(),
+            data: AttachmentData::Generated(3000),
+        });
+        let text = String::from_utf8(build_message(&spec).unwrap()).unwrap();
+        assert!(text.contains("multipart/mixed"));
+        assert!(text.contains("filename=\"data.bin\""));
+        assert_eq!(generated("x", 10), generated("x", 10));
+        assert_ne!(generated("x", 10), generated("y", 10));
     }
 
     #[test]

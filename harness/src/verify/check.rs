@@ -2,11 +2,16 @@ use std::net::{IpAddr, SocketAddr};
 
 use mail_auth::{
     AuthenticatedMessage, AuthenticationResults, DkimResult, DmarcResult, MessageAuthenticator,
-    SpfResult, common::headers::HeaderWriter, dmarc::Policy, dmarc::verify::DmarcParameters,
+    SpfOutput, SpfResult,
+    common::{cache::NoCache, headers::HeaderWriter},
+    dmarc::Policy,
+    dmarc::verify::DmarcParameters,
     spf::verify::SpfParameters,
 };
 
-use super::verdict::{DkimVerdict, DmarcVerdict, SpfVerdict, Verdict, domain_of};
+use super::verdict::{
+    ArcVerdict, DkimVerdict, DmarcVerdict, ReportAddress, SpfVerdict, Verdict, domain_of,
+};
 use crate::scenario::{DkimResultName, DmarcResultName, PolicyName, SpfResultName};
 
 /// What crossed the socket, as the receiving MTA saw it.
@@ -21,8 +26,8 @@ pub struct VerifyInput<'a> {
 /// A verifier bound to one nameserver. Create one per scenario: its
 /// resolver keeps no cache, so a changed key is never judged stale.
 pub struct Verifier {
-    authenticator: MessageAuthenticator,
-    hostname: String,
+    pub(super) authenticator: MessageAuthenticator,
+    pub(super) hostname: String,
 }
 
 impl Verifier {
@@ -58,6 +63,12 @@ impl Verifier {
                 ))
                 .await
         };
+        let helo_spf = self.enforce_single_record(helo_spf).await;
+        let mail_from_spf = if input.mail_from.is_empty() {
+            helo_spf.clone()
+        } else {
+            self.enforce_single_record(mail_from_spf).await
+        };
         let spf = SpfVerdict {
             result: spf_name(mail_from_spf.result()),
             domain: mail_from_spf.domain().to_ascii_lowercase(),
@@ -80,11 +91,17 @@ impl Verifier {
                     spf_aligned: false,
                     dkim_aligned: false,
                     disposition: PolicyName::None,
+                    rua: Vec::new(),
+                },
+                arc: ArcVerdict {
+                    result: DkimResultName::None,
+                    sets: 0,
                 },
                 authentication_results: format!("{}; none (unparseable message)", self.hostname),
             };
         };
         let dkim_outputs = self.authenticator.verify_dkim(&message).await;
+        let arc_output = self.authenticator.verify_arc(&message).await;
         let mail_from_domain = if input.mail_from.is_empty() {
             input.helo.to_string()
         } else {
@@ -124,6 +141,10 @@ impl Verifier {
             (DmarcResultName::Pass, _) | (_, None) => PolicyName::None,
             (_, Some(p)) => p,
         };
+        let rua = match dmarc.dmarc_record() {
+            Some(record) => self.report_addresses(dmarc.domain(), record).await,
+            None => Vec::new(),
+        };
         let dmarc_verdict = DmarcVerdict {
             result,
             domain: dmarc.domain().to_string(),
@@ -131,17 +152,27 @@ impl Verifier {
             spf_aligned: *dmarc.spf_result() == DmarcResult::Pass,
             dkim_aligned: *dmarc.dkim_result() == DmarcResult::Pass,
             disposition,
+            rua,
+        };
+        let arc = ArcVerdict {
+            result: dkim_name(arc_output.result()).0,
+            sets: arc_output.sets().len(),
         };
         let header = AuthenticationResults::new(&self.hostname)
             .with_dkim_results(&dkim_outputs, header_from.as_deref().unwrap_or_default())
             .with_spf_ehlo_result(&helo_spf, input.client_ip, input.helo)
             .with_spf_mailfrom_result(&mail_from_spf, input.client_ip, input.mail_from, input.helo)
+            .with_arc_result(&arc_output, input.client_ip)
             .with_dmarc_result(&dmarc)
             .to_header();
+        // Keep the header consistent with the verdict (see dkim_name).
         let authentication_results = header
             .trim_start_matches("Authentication-Results:")
             .trim()
-            .to_string();
+            .replace(
+                "dkim=neutral (body hash did not verify)",
+                "dkim=fail (body hash did not verify)",
+            );
         Verdict {
             header_from,
             header_from_domain,
@@ -149,9 +180,88 @@ impl Verifier {
             spf,
             dkim,
             dmarc: dmarc_verdict,
+            arc,
             authentication_results,
         }
     }
+
+    /// RFC 7208 §4.5: more than one SPF record at a name is a permerror.
+    /// mail-auth evaluates the first one it finds, so count them here.
+    async fn enforce_single_record(&self, output: SpfOutput) -> SpfOutput {
+        if matches!(output.result(), SpfResult::TempError | SpfResult::None) {
+            return output;
+        }
+        let name = format!("{}.", output.domain().trim_end_matches('.'));
+        let Ok(lookup) = self
+            .authenticator
+            .resolver()
+            .txt_lookup(name.as_str())
+            .await
+        else {
+            return output;
+        };
+        let records = lookup
+            .answers()
+            .iter()
+            .filter_map(|r| match &r.data {
+                mail_auth::hickory_resolver::proto::rr::RData::TXT(txt) => Some(
+                    txt.txt_data
+                        .iter()
+                        .flat_map(|part| part.iter().copied())
+                        .collect::<Vec<u8>>(),
+                ),
+                _ => None,
+            })
+            .filter(|text| is_spf_record(text))
+            .count();
+        if records > 1 {
+            output.with_result(SpfResult::PermError)
+        } else {
+            output
+        }
+    }
+
+    /// Each `rua` destination of `record` with whether it is authorised
+    /// (RFC 7489 §7.1): inside the policy domain, or published by the
+    /// destination as `<domain>._report._dmarc.<destination>`.
+    async fn report_addresses(
+        &self,
+        domain: &str,
+        record: &mail_auth::dmarc::Dmarc,
+    ) -> Vec<ReportAddress> {
+        let addresses: Vec<String> = record
+            .rua
+            .iter()
+            .map(|uri| {
+                uri.uri
+                    .strip_prefix("mailto:")
+                    .unwrap_or(&uri.uri)
+                    .to_string()
+            })
+            .collect();
+        let authorized = self
+            .authenticator
+            .verify_dmarc_report_address(
+                domain,
+                &addresses,
+                None::<&NoCache<Box<str>, mail_auth::Txt>>,
+            )
+            .await
+            .unwrap_or_default();
+        addresses
+            .iter()
+            .map(|a| ReportAddress {
+                address: a.clone(),
+                authorized: authorized.contains(&a),
+            })
+            .collect()
+    }
+}
+
+fn is_spf_record(text: &[u8]) -> bool {
+    text.len() >= 6
+        && text[..6].eq_ignore_ascii_case(b"v=spf1")
+        && (text.len() == 6 || text[6] == b' ')
 }
 
 fn spf_name(result: SpfResult) -> SpfResultName {
@@ -169,6 +279,11 @@ fn spf_name(result: SpfResult) -> SpfResultName {
 fn dkim_name(result: &DkimResult) -> (DkimResultName, Option<String>) {
     match result {
         DkimResult::Pass => (DkimResultName::Pass, None),
+        // RFC 6376 §6.1.3: a body hash that does not verify is a PERMFAIL,
+        // reported as "fail" (RFC 8601 §2.7.1); mail-auth says neutral.
+        DkimResult::Neutral(
+            e @ mail_auth::Error::Dkim(mail_auth::dkim::DkimError::FailedBodyHashMatch),
+        ) => (DkimResultName::Fail, Some(e.to_string())),
         DkimResult::Neutral(e) => (DkimResultName::Neutral, Some(e.to_string())),
         DkimResult::Fail(e) => (DkimResultName::Fail, Some(e.to_string())),
         DkimResult::PermError(e) => (DkimResultName::PermError, Some(e.to_string())),

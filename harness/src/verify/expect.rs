@@ -73,6 +73,15 @@ pub fn compare(expect: &Expectations, verdict: &Verdict) -> Vec<Mismatch> {
         {
             out.push(Mismatch::new("spf.domain", domain, &verdict.spf.domain));
         }
+        if let Some(result) = spf.helo_result
+            && result != verdict.spf.helo_result
+        {
+            out.push(Mismatch::new(
+                "spf.helo_result",
+                result,
+                verdict.spf.helo_result,
+            ));
+        }
     }
     if let Some(expected) = &expect.dkim {
         let mut found: Vec<Option<&super::DkimVerdict>> = verdict.dkim.iter().map(Some).collect();

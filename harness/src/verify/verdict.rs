@@ -13,6 +13,8 @@ pub struct Verdict {
     pub spf: SpfVerdict,
     pub dkim: Vec<DkimVerdict>,
     pub dmarc: DmarcVerdict,
+    /// The ARC chain (RFC 8617) as the receiver validated it.
+    pub arc: ArcVerdict,
     /// The RFC 8601 header field the receiver adds, without the field name.
     pub authentication_results: String,
 }
@@ -52,6 +54,24 @@ pub struct DmarcVerdict {
     pub dkim_aligned: bool,
     /// What the policy asks the receiver to do with this message.
     pub disposition: PolicyName,
+    /// The aggregate-report destinations (`rua`) of the record, each with
+    /// whether the receiver may send reports there: destinations outside
+    /// the policy domain must publish `<domain>._report._dmarc.<host>`.
+    pub rua: Vec<ReportAddress>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportAddress {
+    pub address: String,
+    pub authorized: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ArcVerdict {
+    /// `none` when the message carries no ARC set.
+    pub result: DkimResultName,
+    /// How many ARC sets (hops that sealed) the message carries.
+    pub sets: usize,
 }
 
 /// The domain part of an address, lowercase, without brackets.

@@ -7,7 +7,7 @@ use lettre::{
 };
 use tokio::{io::AsyncWriteExt, net::TcpStream};
 
-use crate::smtp::{Reply, proxy_v1_line};
+use super::{Reply, proxy_v1_line};
 
 /// Why onward delivery did not end in a 250.
 #[derive(Debug, thiserror::Error)]

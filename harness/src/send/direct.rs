@@ -1,0 +1,107 @@
+use std::net::SocketAddr;
+
+use mock_dns::{Catalog, Record};
+
+use super::SubmitReply;
+use crate::{
+    keys::{KeyCache, KeyError, sign},
+    scenario::{DirectSender, Publish},
+    smtp::deliver,
+};
+
+/// The headers a direct sender's signatures cover, where present.
+const SIGNED: &[&str] = &[
+    "From",
+    "To",
+    "Cc",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "Reply-To",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DirectError {
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    #[error("cannot sign for {domain}: {reason}")]
+    Sign { domain: String, reason: String },
+    #[error("cannot deliver: {0}")]
+    Deliver(String),
+}
+
+/// Publishes the sender's keys as the scenario says (the key, a revoked
+/// key, or nothing) and returns the message with its signatures on top,
+/// the first signer's outermost.
+pub fn sign_direct(
+    sender: &DirectSender,
+    message: &[u8],
+    catalog: &Catalog,
+) -> Result<Vec<u8>, DirectError> {
+    let mut headers = Vec::new();
+    for signer in &sender.signers {
+        let key = KeyCache::global().get(
+            &format!("direct/{}/{}", signer.domain, signer.selector),
+            signer.algorithm,
+        )?;
+        let name = format!("{}._domainkey.{}.", signer.selector, signer.domain);
+        match signer.publish {
+            Publish::Key => catalog.add(Record::txt(&name, 300, &key.dns_txt())),
+            Publish::Revoked => catalog.add(Record::txt(&name, 300, "v=DKIM1; p=")),
+            Publish::Nothing => {}
+        }
+        let header =
+            sign(message, &key, &signer.domain, &signer.selector, SIGNED).map_err(|e| {
+                DirectError::Sign {
+                    domain: signer.domain.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
+        headers.push(header);
+    }
+    let mut out = Vec::with_capacity(message.len() + 1024 * headers.len());
+    for header in &headers {
+        out.extend_from_slice(header.as_bytes());
+    }
+    out.extend_from_slice(message);
+    Ok(out)
+}
+
+/// Sends the signed message straight to `next_hop` from the sender's
+/// address; the next hop's reply is the outcome.
+pub async fn send_direct(
+    sender: &DirectSender,
+    mail_from: &str,
+    rcpt_to: &[String],
+    message: &[u8],
+    next_hop: SocketAddr,
+) -> Result<SubmitReply, DirectError> {
+    match deliver(
+        next_hop,
+        sender.egress_ip,
+        &sender.helo,
+        mail_from,
+        rcpt_to,
+        message,
+    )
+    .await
+    {
+        Ok(reply) => Ok(SubmitReply {
+            accepted: reply.is_positive(),
+            code: reply.code,
+            text: reply.text,
+        }),
+        Err(e) if e.is_permanent() || matches!(e, crate::smtp::DeliveryError::Refused { .. }) => {
+            let reply = e.reply();
+            Ok(SubmitReply {
+                accepted: false,
+                code: reply.code,
+                text: reply.text,
+            })
+        }
+        Err(e) => Err(DirectError::Deliver(e.to_string())),
+    }
+}
