@@ -6,11 +6,13 @@
 //! - `verdict`: the verdict model that reports serialise.
 //! - `check`: the [`Verifier`].
 //! - `expect`: [`compare`] a verdict with [`crate::scenario::Expectations`].
+//! - `spf_void`: RFC 7208's void-lookup limit, which mail-auth lacks.
 //! - `seal`: ARC sealing as an intermediary does it ([`Verifier::arc_seal`]).
 
 mod check;
 mod expect;
 mod seal;
+mod spf_void;
 mod verdict;
 
 pub use check::{Verifier, VerifyInput};

@@ -27,6 +27,8 @@ pub const FILTERS: &[(&str, &str)] = &[
         r"01[0-9a-f]{2}[0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-000000",
         "[SES-ID]",
     ),
+    // SRS addresses: their hash and timestamp cover the random SES id
+    (r"SRS0[^\s\x22@]*@", "[SRS0]@"),
     // the first characters of a DKIM signature in Authentication-Results
     (r"header\.b=[A-Za-z0-9+/=]+", "header.b=[B]"),
     (r#""duration_ms": \d+"#, r#""duration_ms": "[MS]""#),
@@ -37,6 +39,19 @@ pub const FILTERS: &[(&str, &str)] = &[
     (r#" timestamp="[^"]+""#, r#" timestamp="[TIMESTAMP]""#),
     (r"/tmp/[^\s\x22:]+", "[TMP]"),
 ];
+
+/// `text` with every redaction of [`FILTERS`] applied, for comparisons
+/// outside snapshots.
+pub fn redact(text: &str) -> String {
+    FILTERS
+        .iter()
+        .fold(text.to_string(), |acc, (pattern, replacement)| {
+            regex::Regex::new(pattern)
+                .expect("a valid filter")
+                .replace_all(&acc, *replacement)
+                .into_owned()
+        })
+}
 
 /// The `mailharness` binary, built by cargo for this test run's profile.
 pub fn mailharness_bin() -> PathBuf {

@@ -21,7 +21,19 @@ pub fn srs_address(mail_from: &str, domain: &str, day: u64) -> String {
     .collect();
     let digest = Sha256::digest(format!("{tt}{original_domain}{local}").as_bytes());
     let hash = &STANDARD_NO_PAD.encode(digest)[..4];
-    format!("SRS0={hash}={tt}={original_domain}={local}@{domain}")
+    let full = format!("SRS0={hash}={tt}={original_domain}={local}");
+    if full.len() <= 64 {
+        return format!("{full}@{domain}");
+    }
+    // A local part is at most 64 octets (RFC 5321 §4.5.3.1.1); SES's long
+    // ids overflow it. Keep the shape and store a digest of the original
+    // local part instead, as database-backed SRS implementations do.
+    let short: String = Sha256::digest(local.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("SRS0={hash}={tt}={original_domain}={short}@{domain}")
 }
 
 /// The envelope from the hop sends with.
@@ -113,6 +125,15 @@ mod tests {
         let srs = srs_address("bounce@example.com", "forwarder.test", 20_000);
         assert!(srs.starts_with("SRS0="), "{srs}");
         assert!(srs.ends_with("=example.com=bounce@forwarder.test"), "{srs}");
+    }
+
+    #[test]
+    fn long_local_parts_stay_within_64_octets() {
+        let ses = "010601a21efaf94b-298ec9e5-0835-6c8c-ec83-14aba4136460-000000@bounce.example.com";
+        let srs = srs_address(ses, "alumni.test", 20_000);
+        let local = srs.rsplit_once('@').unwrap().0;
+        assert!(local.len() <= 64, "{srs}");
+        assert!(local.starts_with("SRS0=") && local.contains("=bounce.example.com="));
     }
 
     #[test]

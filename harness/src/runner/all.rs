@@ -100,7 +100,8 @@ impl Selection {
     /// filter, then the partition's shard of them. A shard may be empty;
     /// filters that match nothing are an error.
     pub fn apply(&self, mut scenarios: Vec<Scenario>) -> Result<Vec<Scenario>, NothingSelected> {
-        scenarios.sort_by(|a, b| (&a.file, &a.variant).cmp(&(&b.file, &b.variant)));
+        // Stable: variants keep the order their file declares them in.
+        scenarios.sort_by(|a, b| a.file.cmp(&b.file));
         let loaded = scenarios.len();
         if !self.filters.is_empty() {
             scenarios.retain(|s| self.matches(&s.name, &s.file.display().to_string()));
@@ -147,7 +148,7 @@ fn glob_contains(pattern: &str, text: &str) -> bool {
 }
 
 /// `--partition K/N`: shard K (1-based) of N. Scenario i (0-based, of the
-/// filtered list sorted by file then variant) belongs to shard
+/// filtered list sorted by file, variants in file order) belongs to shard
 /// `i % N + 1`, so the N shards of one suite are disjoint and together
 /// cover it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

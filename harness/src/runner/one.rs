@@ -147,6 +147,23 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             verdict,
         });
     }
+    // Expectations about the verdict need a message: a refusal must not
+    // let them pass unchecked.
+    let expects_verdict = {
+        let e = &scenario.expect;
+        e.return_path_domain.is_some()
+            || e.spf.is_some()
+            || e.dkim.is_some()
+            || e.dmarc.is_some()
+            || e.arc.is_some()
+    };
+    if !reply.accepted && expects_verdict && scenario.expect.outcome.is_none() {
+        failures.push(verify::Mismatch {
+            field: "outcome".into(),
+            expected: "delivered (the scenario expects a verdict)".into(),
+            found: format!("refused: {reply}"),
+        });
+    }
     if reply.accepted && messages.is_empty() {
         failures.push(verify::Mismatch {
             field: "messages".into(),

@@ -451,7 +451,8 @@ impl<'a> Context<'a> {
             ("mail_from", raw.mail_from.as_ref().map(|v| v.span())),
             ("dkim", raw.dkim.as_ref().map(|v| v.span())),
         ];
-        let (misplaced, owner): (&[(&str, Option<Range<usize>>)], &str) = match via {
+        type Keys<'k> = &'k [(&'k str, Option<Range<usize>>)];
+        let (misplaced, owner): (Keys<'_>, &str) = match via {
             Via::Relay => (&direct_only, "direct"),
             Via::Direct => (&relay_only, "relay"),
             Via::Smtp | Via::Ses => {

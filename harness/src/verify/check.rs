@@ -63,11 +63,12 @@ impl Verifier {
                 ))
                 .await
         };
-        let helo_spf = self.enforce_single_record(helo_spf).await;
+        let helo_spf = self.enforce_single_record(helo_spf, input.client_ip).await;
         let mail_from_spf = if input.mail_from.is_empty() {
             helo_spf.clone()
         } else {
-            self.enforce_single_record(mail_from_spf).await
+            self.enforce_single_record(mail_from_spf, input.client_ip)
+                .await
         };
         let spf = SpfVerdict {
             result: spf_name(mail_from_spf.result()),
@@ -142,7 +143,10 @@ impl Verifier {
             (_, Some(p)) => p,
         };
         let rua = match dmarc.dmarc_record() {
-            Some(record) => self.report_addresses(dmarc.domain(), record).await,
+            Some(record) => {
+                let policy_domain = self.policy_domain(dmarc.domain()).await;
+                self.report_addresses(&policy_domain, record).await
+            }
             None => Vec::new(),
         };
         let dmarc_verdict = DmarcVerdict {
@@ -185,11 +189,22 @@ impl Verifier {
         }
     }
 
-    /// RFC 7208 §4.5: more than one SPF record at a name is a permerror.
-    /// mail-auth evaluates the first one it finds, so count them here.
-    async fn enforce_single_record(&self, output: SpfOutput) -> SpfOutput {
-        if matches!(output.result(), SpfResult::TempError | SpfResult::None) {
+    /// Two rules of RFC 7208 that mail-auth 0.13 does not apply: more than
+    /// one SPF record at a name (§4.5) and more than two void lookups
+    /// (§4.6.4) both make the result a permerror.
+    async fn enforce_single_record(&self, output: SpfOutput, ip: IpAddr) -> SpfOutput {
+        if matches!(
+            output.result(),
+            SpfResult::TempError | SpfResult::PermError | SpfResult::None
+        ) {
             return output;
+        }
+        // RFC 7208 §4.6.4: more than two void lookups is a permerror too.
+        if super::spf_void::void_lookups(self.authenticator.resolver(), output.domain(), ip)
+            .await
+            .is_some_and(|voids| voids > 2)
+        {
+            return output.with_result(SpfResult::PermError);
         }
         let name = format!("{}.", output.domain().trim_end_matches('.'));
         let Ok(lookup) = self
@@ -219,6 +234,29 @@ impl Verifier {
         } else {
             output
         }
+    }
+
+    /// The domain the DMARC record was found at: the author domain or the
+    /// first parent with a `_dmarc` record (the tree walk, at most 8 steps).
+    /// RFC 7489 §7.1 checks report destinations against this domain.
+    async fn policy_domain(&self, author_domain: &str) -> String {
+        let mut domain = author_domain.trim_end_matches('.').to_string();
+        for _ in 0..8 {
+            let name = format!("_dmarc.{domain}.");
+            if let Ok(lookup) = self.authenticator.resolver().txt_lookup(name.as_str()).await
+                && lookup.answers().iter().any(|r| {
+                    matches!(&r.data, mail_auth::hickory_resolver::proto::rr::RData::TXT(t)
+                        if t.txt_data.first().is_some_and(|p| p.len() >= 8 && p[..8].eq_ignore_ascii_case(b"v=DMARC1")))
+                })
+            {
+                return domain;
+            }
+            match domain.split_once('.') {
+                Some((_, parent)) if parent.contains('.') => domain = parent.to_string(),
+                _ => break,
+            }
+        }
+        author_domain.to_string()
     }
 
     /// Each `rua` destination of `record` with whether it is authorised
