@@ -23,7 +23,10 @@ pub use fanout::FanOut;
 pub use human::HumanReporter;
 pub use json::JsonReporter;
 pub use junit::JunitReporter;
-pub use model::{EnvelopeReport, MessageReport, RelayReport, RunReport, ScenarioReport, Summary};
+pub use model::{
+    Disposition, EnvelopeReport, MessageReport, ReceiverOutcome, RelayReport, RunReport,
+    ScenarioReport, Summary,
+};
 pub use progress::ProgressReporter;
 pub use style::Style;
 

@@ -69,6 +69,35 @@ pub struct MessageReport {
     pub envelope: EnvelopeReport,
     #[serde(flatten)]
     pub verdict: Verdict,
+    /// What each receiver profile the scenario names did with the message.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub receivers: Vec<ReceiverOutcome>,
+}
+
+/// One receiver profile's decision about a message.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReceiverOutcome {
+    /// The profile's name, e.g. `gmail-bulk`, `docomo`.
+    pub profile: String,
+    pub disposition: Disposition,
+    /// The SMTP reply the receiver gave at the end of DATA, when it
+    /// refused or deferred (e.g. `550 5.7.26 …`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
+    /// Why, one line per rule that decided.
+    pub reasons: Vec<String>,
+}
+
+/// Where the receiver puts the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Disposition {
+    Inbox,
+    Spam,
+    /// A 4xx reply: the sender should retry.
+    Tempfail,
+    /// A 5xx reply: refused.
+    Reject,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -77,4 +106,8 @@ pub struct EnvelopeReport {
     pub rcpt_to: Vec<String>,
     pub client_ip: IpAddr,
     pub helo: String,
+    /// The TLS protocol version of the delivering connection, if STARTTLS
+    /// was used (e.g. `TLSv1.3`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<String>,
 }

@@ -143,8 +143,10 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
                 rcpt_to: c.envelope.rcpt_to.clone(),
                 client_ip: c.envelope.client_ip,
                 helo: c.envelope.helo.clone(),
+                tls: None,
             },
             verdict,
+            receivers: Vec::new(),
         });
     }
     // Expectations about the verdict need a message: a refusal must not
