@@ -129,3 +129,29 @@ fn every_snapshot_is_referenced() {
     }
     assert!(count > 0);
 }
+
+/// A scenario file without an accepted snapshot fails here by name, even
+/// where insta would only write a pending `.snap.new`.
+#[test]
+fn every_scenario_has_a_snapshot() {
+    let root = workspace_root();
+    let base = root.join("scenarios");
+    let files = scenario::discover(std::slice::from_ref(&base)).unwrap();
+    assert!(files.len() >= 25, "only {} scenario files", files.len());
+    let mut missing = Vec::new();
+    for file in &files {
+        let relative = file.strip_prefix(&base).unwrap().display().to_string();
+        let suffix = relative.replace('/', "__");
+        let scenarios = scenario::load_file(file).unwrap_or_else(|e| panic!("{e:?}"));
+        for s in scenarios {
+            let name = match &s.variant {
+                Some(v) => format!("bundled_scenarios__{}@{suffix}.snap", slug(v)),
+                None => format!("bundled_scenarios@{suffix}.snap"),
+            };
+            if !root.join("tests/it/snapshots").join(&name).is_file() {
+                missing.push(name);
+            }
+        }
+    }
+    assert!(missing.is_empty(), "scenarios without a snapshot: {missing:?}");
+}
