@@ -1,10 +1,13 @@
 //! The receiving MTA: an SMTP server that records exactly what crossed the
 //! socket.
 //!
-//! Every accepted message is stored in a [`Mailbox`] with its envelope, the
-//! peer and client addresses (the client IP from a PROXY header when the
-//! relay sent one) and the raw bytes, before the `250` goes back to the
-//! client.
+//! Every message is stored in a [`Mailbox`] with its envelope, the peer
+//! and client addresses (the client IP from a PROXY header when the relay
+//! sent one), the TLS version after STARTTLS (offered with a self-signed
+//! certificate made per capture) and the raw bytes, before the reply goes
+//! back to the client. When the capture acts as receiver profiles it
+//! judges the message first and answers with the strictest profile's
+//! reply: a real 5xx or 4xx at the end of DATA.
 //!
 //! # Layout
 //!
@@ -21,4 +24,4 @@ mod server;
 pub use handle::CaptureHandle;
 pub use mailbox::{Captured, CapturedEnvelope, Mailbox};
 pub use received::received_header;
-pub use server::{CaptureConfig, run};
+pub use server::{CaptureConfig, CaptureReceivers, run};

@@ -10,12 +10,18 @@ use crate::{
     exit,
     relay::{ses, user_records},
     report::{
-        FanOut, HumanReporter, JsonReporter, JunitReporter, ProgressReporter, Reporter, RunReport,
-        Style,
+        AggregateReporter, FanOut, HtmlReporter, HumanReporter, JsonReporter, JunitReporter,
+        ProgressReporter, Reporter, RunReport, Style,
     },
     runner::{RunOptions, Selection, run_all},
     scenario::{self, FileErrors, Scenario},
 };
+
+mod diff;
+mod live;
+
+pub use diff::{DiffSettings, diff};
+pub use live::{AuditSettings, LiveRunSettings, audit};
 
 /// Output format of `run`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,12 +39,27 @@ pub struct RunSettings {
     pub quiet: bool,
     /// Also write a JUnit XML report here.
     pub junit: Option<PathBuf>,
+    /// Also write the HTML report here.
+    pub html: Option<PathBuf>,
+    /// Write DMARC aggregate reports (RFC 7489) into this folder.
+    pub dmarc_reports: Option<PathBuf>,
     /// `--filter` and `--partition`.
     pub selection: Selection,
+    /// Live mode, for `via = "ses"` scenarios; `--dry-run`.
+    pub live: LiveRunSettings,
 }
 
 /// Loads every scenario below `paths`; prints all errors of all files.
 fn load_all(paths: &[PathBuf], err: &mut dyn Write) -> Result<Vec<Scenario>, i32> {
+    load_all_with(paths, &scenario::FileSystem, err)
+}
+
+/// [`load_all`] with the zone files read from `zones`.
+fn load_all_with(
+    paths: &[PathBuf],
+    zones: &dyn scenario::ZoneFiles,
+    err: &mut dyn Write,
+) -> Result<Vec<Scenario>, i32> {
     let files = match scenario::discover(paths) {
         Ok(f) => f,
         Err(e) => {
@@ -53,7 +74,7 @@ fn load_all(paths: &[PathBuf], err: &mut dyn Write) -> Result<Vec<Scenario>, i32
     let mut scenarios = Vec::new();
     let mut errors: Vec<FileErrors> = Vec::new();
     for file in &files {
-        match scenario::load_file(file) {
+        match scenario::load_file_with(file, zones) {
             Ok(s) => scenarios.extend(s),
             Err(e) => errors.extend(e),
         }
@@ -113,6 +134,13 @@ pub async fn run(
             return exit::USAGE;
         }
     };
+    let mut options = options.clone();
+    if let live::Prepared::Exit(code) =
+        live::prepare(&scenarios, &settings.live, &mut options, out, err).await
+    {
+        return code;
+    }
+    let options = &options;
     let mut reporter = FanOut::new();
     // First, so that the bar is cleared before the report is printed.
     if std::io::stderr().is_terminal() {
@@ -128,6 +156,12 @@ pub async fn run(
     }
     if let Some(path) = &settings.junit {
         reporter.push(JunitReporter::new(path));
+    }
+    if let Some(path) = &settings.html {
+        reporter.push(HtmlReporter::new(path));
+    }
+    if let Some(dir) = &settings.dmarc_reports {
+        reporter.push(AggregateReporter::new(dir, &mut *err));
     }
     let runs = match run_all(scenarios, options, &mut reporter).await {
         Ok(r) => r,

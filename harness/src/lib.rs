@@ -13,25 +13,37 @@
 //! - [`scenario`]: the scenario file format: load, validate, diagnostics.
 //! - [`smtp`]: the server side of SMTP shared by the relay and the capture.
 //! - [`relay`]: the built-in SES-like relay.
+//! - [`mta`]: real MTAs as the relay: a managed Postfix + OpenDKIM, and
+//!   the egress declaration for any SMTP relay.
 //! - [`send`]: the sender that puts a scenario's message into a relay.
 //! - [`capture`]: the receiving MTA that records what crossed the socket.
 //! - [`dns`]: the DNS client configuration (one nameserver, no cache).
 //! - [`headers`]: header-block helpers on raw bytes.
 //! - [`hop`]: forwarders and mailing lists between sender and receiver.
 //! - [`keys`]: DKIM key generation and signing keys.
+//! - `live` (feature `live`): real Amazon SES and S3: sending, capture,
+//!   the identity audit.
 //! - [`verify`]: SPF, DKIM, DMARC verdicts and the Authentication-Results header.
+//! - [`receiver`]: receiver profiles: from the verdict to a disposition
+//!   (inbox, spam, temporary failure, reject) with the receiver's reply.
 //! - [`runner`]: runs scenarios and emits events.
 //! - [`report`]: the report model and one reporter per output.
+//! - [`diff`]: `mailharness diff`, verdicts under two versions of the zone files.
 //! - [`cli`]: the commands behind the binary.
 //! - [`exit`]: the process exit codes.
 
 pub mod capture;
 pub mod cli;
+pub mod diff;
 pub mod dns;
 pub mod exit;
 pub mod headers;
 pub mod hop;
 pub mod keys;
+#[cfg(feature = "live")]
+pub mod live;
+pub mod mta;
+pub mod receiver;
 pub mod relay;
 pub mod report;
 pub mod runner;

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use mailharness::{
-    cli, exit,
+    cli,
+    diff::ZoneSource,
+    exit,
     runner::{Partition, RunOptions, Selection},
 };
 
@@ -20,6 +22,8 @@ struct Args {
     command: Command,
 }
 
+// Parsed once, then taken apart: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run scenario files or folders and compare verdicts with expectations.
@@ -38,6 +42,13 @@ enum Command {
         /// Also write a JUnit XML report (one test case per scenario).
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
+        /// Also write a self-contained HTML report with a diagram per message.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// Write, as the receiver, one DMARC aggregate report (RFC 7489 XML)
+        /// per policy domain whose rua= destinations are authorised.
+        #[arg(long, value_name = "DIR")]
+        dmarc_reports: Option<PathBuf>,
         /// Run only scenarios whose name or file path contains PATTERN
         /// (case-insensitive, `*` globs); repeat to run those matching any.
         #[arg(long = "filter", value_name = "PATTERN")]
@@ -50,11 +61,59 @@ enum Command {
         /// Human format: print only failing scenarios and the summary.
         #[arg(long, short)]
         quiet: bool,
+        #[command(flatten)]
+        live: LiveArgs,
+    },
+    /// Run scenarios against two versions of their zone files and print
+    /// only the verdicts that change, with the record changes that caused
+    /// them. Exit 1 when a scenario's expectations break under --after.
+    Diff {
+        /// Scenario files or folders (default: scenarios/).
+        paths: Vec<PathBuf>,
+        /// The zone files before the change: a folder that stands in for
+        /// the current folder (zone file P is read from PATH/P), or git:REV
+        /// (P as of that revision). Default: the files as they are.
+        #[arg(long, value_name = "PATH")]
+        before: Option<ZoneSource>,
+        /// The zone files after the change, as --before. Default: the files
+        /// as they are.
+        #[arg(long, value_name = "PATH")]
+        after: Option<ZoneSource>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+        format: FormatArg,
+        /// Scenarios run at once (default: the number of cores).
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
     },
     /// Validate scenario files without running them.
     Check {
         /// Scenario files or folders (default: scenarios/).
         paths: Vec<PathBuf>,
+    },
+    /// Audit a real SES identity (GetEmailIdentity + DNS): what receivers
+    /// will see, and the records still missing (feature `live`).
+    Audit {
+        /// The domain identity, e.g. example.com.
+        identity: String,
+        /// The AWS region (default: the environment's).
+        #[arg(long)]
+        region: Option<String>,
+        /// The From address (or domain) to predict for (default: the identity).
+        #[arg(long, value_name = "ADDRESS")]
+        from: Option<String>,
+        /// Write the live records and identity attributes to FILE.
+        #[arg(long, value_name = "FILE", conflicts_with = "check")]
+        snapshot: Option<PathBuf>,
+        /// Compare with a snapshot; exit 1 with a diff on drift.
+        #[arg(long, value_name = "FILE")]
+        check: Option<PathBuf>,
+        /// Send AWS requests here (an emulator) instead of AWS.
+        #[arg(long, value_name = "URL")]
+        endpoint_url: Option<String>,
+        /// Resolve through this nameserver instead of the system's.
+        #[arg(long, value_name = "ADDR")]
+        nameserver: Option<std::net::SocketAddr>,
     },
     /// Print the DNS records an SES identity needs, in BIND syntax.
     SesRecords {
@@ -67,6 +126,82 @@ enum Command {
         #[arg(long, default_value = "us-east-1")]
         region: String,
     },
+}
+
+/// `run`'s options for `via = "ses"` scenarios (live mode).
+#[derive(clap::Args)]
+#[command(next_help_heading = "Live mode (via = \"ses\")")]
+struct LiveArgs {
+    /// Print what would be sent through SES, and to whom; send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// The AWS region (default: the environment's).
+    #[arg(long)]
+    region: Option<String>,
+    /// Send AWS requests here (an emulator) instead of AWS.
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// A recipient allowed besides the SES mailbox simulator (repeat).
+    #[arg(
+        long = "allow-recipient",
+        value_name = "ADDRESS",
+        env = "MAILHARNESS_ALLOWED_RECIPIENTS",
+        value_delimiter = ','
+    )]
+    allowed_recipients: Vec<String>,
+    /// SES sends per UTC day.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    daily_budget: u32,
+    /// Keep the day's send count in FILE across runs.
+    #[arg(long, value_name = "FILE", env = "MAILHARNESS_BUDGET_FILE")]
+    budget_file: Option<PathBuf>,
+    /// The bucket an SES receipt rule stores received mail in.
+    #[arg(long, value_name = "BUCKET", env = "MAILHARNESS_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    /// The receipt rule's object key prefix.
+    #[arg(
+        long,
+        value_name = "PREFIX",
+        env = "MAILHARNESS_S3_PREFIX",
+        default_value = ""
+    )]
+    s3_prefix: String,
+    /// How long to wait for the message in S3.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    capture_timeout: u64,
+    /// Resolve through this nameserver instead of the system's.
+    #[arg(long, value_name = "ADDR")]
+    nameserver: Option<std::net::SocketAddr>,
+    /// Send from this address instead of the scenario's From.
+    #[arg(long, value_name = "ADDRESS", env = "MAILHARNESS_FROM")]
+    from: Option<String>,
+    /// Send to this address instead of the scenario's recipients (repeat).
+    #[arg(
+        long,
+        value_name = "ADDRESS",
+        env = "MAILHARNESS_TO",
+        value_delimiter = ','
+    )]
+    to: Vec<String>,
+}
+
+impl LiveArgs {
+    fn settings(self) -> cli::LiveRunSettings {
+        cli::LiveRunSettings {
+            region: self.region,
+            endpoint_url: self.endpoint_url,
+            allowed_recipients: self.allowed_recipients,
+            daily_budget: self.daily_budget,
+            budget_file: self.budget_file,
+            s3_bucket: self.s3_bucket,
+            s3_prefix: self.s3_prefix,
+            capture_timeout: std::time::Duration::from_secs(self.capture_timeout),
+            nameserver: self.nameserver,
+            from: self.from,
+            to: self.to,
+            dry_run: self.dry_run,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -105,9 +240,12 @@ fn main() {
             save,
             jobs,
             junit,
+            html,
+            dmarc_reports,
             filters,
             partition,
             quiet,
+            live,
         } => {
             let mut options = RunOptions {
                 save,
@@ -123,7 +261,10 @@ fn main() {
                 },
                 quiet,
                 junit,
+                html,
+                dmarc_reports,
                 selection: Selection { filters, partition },
+                live: live.settings(),
             };
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -142,6 +283,71 @@ fn main() {
                 &mut out,
                 &mut err,
             ))
+        }
+        Command::Audit {
+            identity,
+            region,
+            from,
+            snapshot,
+            check,
+            endpoint_url,
+            nameserver,
+        } => {
+            let settings = cli::AuditSettings {
+                identity,
+                region,
+                from,
+                snapshot,
+                check,
+                endpoint_url,
+                nameserver,
+            };
+            match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r.block_on(cli::audit(&settings, &mut out, &mut err)),
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    exit::ENVIRONMENT
+                }
+            }
+        }
+        Command::Diff {
+            paths,
+            before,
+            after,
+            format,
+            jobs,
+        } => {
+            let mut options = RunOptions::default();
+            if let Some(jobs) = jobs {
+                options.jobs = jobs;
+            }
+            let settings = cli::DiffSettings {
+                before: before.unwrap_or(ZoneSource::WorkingTree),
+                after: after.unwrap_or(ZoneSource::WorkingTree),
+                format: match format {
+                    FormatArg::Human => cli::Format::Human,
+                    FormatArg::Json => cli::Format::Json,
+                },
+            };
+            match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r.block_on(cli::diff(
+                    &default_paths(paths),
+                    &settings,
+                    &options,
+                    &mut out,
+                    &mut err,
+                )),
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    exit::ENVIRONMENT
+                }
+            }
         }
         Command::Check { paths } => cli::check(&default_paths(paths), &mut out, &mut err),
         Command::SesRecords {

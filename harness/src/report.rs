@@ -7,11 +7,15 @@
 //! - `human`: the terminal reporter.
 //! - `json`: the JSON reporter.
 //! - `junit`: the JUnit XML reporter (`--junit FILE`).
+//! - `html`: the HTML reporter (`--html FILE`).
+//! - `aggregate`: DMARC aggregate reports (`--dmarc-reports DIR`).
 //! - `progress`: the progress bar on stderr.
 //! - `fanout`: [`FanOut`], several reporters fed the same events.
 //! - `style`: [`Style`], colours for the terminal.
 
+mod aggregate;
 mod fanout;
+mod html;
 mod human;
 mod json;
 mod junit;
@@ -19,13 +23,15 @@ mod model;
 mod progress;
 mod style;
 
+pub use aggregate::AggregateReporter;
 pub use fanout::FanOut;
+pub use html::HtmlReporter;
 pub use human::HumanReporter;
 pub use json::JsonReporter;
 pub use junit::JunitReporter;
 pub use model::{
-    Disposition, EnvelopeReport, MessageReport, ReceiverOutcome, RelayReport, RunReport,
-    ScenarioReport, Summary,
+    Disposition, DnsClient, DnsQuery, EnvelopeReport, MessageReport, ReceiverOutcome, RelayReport,
+    RouteStep, RunReport, ScenarioReport, Summary,
 };
 pub use progress::ProgressReporter;
 pub use style::Style;

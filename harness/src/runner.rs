@@ -6,11 +6,21 @@
 //! - `all`: [`run_all`], many scenarios with a job limit, emitting events;
 //!   [`Selection`], which scenarios run (`--filter`, `--partition`).
 //! - `save`: what `--save DIR` writes.
+//! - `smtp`: the path through a real SMTP relay (`via = "smtp"`).
+//! - `live` (feature `live`): a `via = "ses"` scenario through real
+//!   Amazon SES, captured from S3.
+//! - `route`: the hosts a message passes, for the report's diagrams.
 
 mod all;
+#[cfg(feature = "live")]
+mod live;
 mod one;
+mod route;
 mod save;
+mod smtp;
 
 pub use all::{NothingSelected, Partition, RunOptions, Selection, run_all};
+#[cfg(feature = "live")]
+pub use live::{LiveContext, live_message, run_live_scenario};
 pub use one::{EnvironmentError, ScenarioRun, run_scenario};
 pub use save::{save_run, stored_copy};

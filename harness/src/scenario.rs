@@ -1,17 +1,22 @@
 //! The scenario file format: TOML read with spans, validated into a
 //! [`Scenario`], every error of a file collected as a [`Diagnostic`] with
-//! its line and column.
+//! its line and column. Zone files are read through [`ZoneFiles`], so that
+//! `mailharness diff` can load them from another folder or git revision.
 
 mod diagnostic;
 mod load;
 mod model;
 mod raw;
+mod zones;
 
 pub use diagnostic::{Diagnostic, FileErrors};
-pub use load::{discover, is_domain_name, load_file, load_str};
+pub(crate) use load::{deserialize_pruning, parse_document, quoted_list};
+pub use load::{discover, is_domain_name, load_file, load_file_with, load_str, load_str_with};
 pub use model::{
     ArcExpectation, AttachmentData, AttachmentSpec, DirectSender, DkimExpectation,
     DmarcExpectation, DnsFault, DnsSetup, Expectations, HopIdentity, HopKind, MessageSpec,
-    MxFailure, Outcome, Publish, Scenario, Sender, SesIdentity, Signer, SpfExpectation,
+    MxFailure, Outcome, Publish, Scenario, Sender, SesIdentity, SesSender, Signer, SmtpRelay,
+    SmtpSender, SpfExpectation,
 };
 pub use raw::{DkimResultName, DmarcResultName, PolicyName, SpfResultName};
+pub use zones::{FileSystem, ZoneFiles};

@@ -1,13 +1,18 @@
 //! The senders: build a scenario's message and hand it to a relay over
 //! SMTP, as an application hands it to SES's SMTP interface (`submit`),
 //! or sign it with the scenario's own keys and send it straight to the
-//! next hop from a given address (`direct`).
+//! next hop from a given address (`direct`), or hand it to an SMTP relay
+//! someone else runs, with STARTTLS and AUTH (`external`).
 
 mod build;
 mod direct;
+mod external;
 mod submit;
 
 pub(crate) use build::sender_address;
 pub use build::{BuildError, build_message, envelope_recipients};
 pub use direct::{DirectError, send_direct, sign_direct};
+pub use external::{
+    ExternalError, ExternalRelay, SmtpAuth, SmtpTls, relay_password, submit_external,
+};
 pub use submit::{SubmitError, SubmitReply, submit};

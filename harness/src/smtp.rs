@@ -5,9 +5,11 @@
 //!
 //! A server takes a bound listener, a [`Handler`] and a shutdown future
 //! ([`run`]). It speaks ESMTP with PIPELINING, 8BITMIME, SIZE,
-//! ENHANCEDSTATUSCODES and SMTPUTF8, accepts a PROXY protocol v1 header from
-//! loopback peers when configured to, and hands every complete message to
-//! the handler as a [`Transaction`] holding the exact bytes received.
+//! ENHANCEDSTATUSCODES and SMTPUTF8 (and STARTTLS when given a certificate),
+//! accepts a PROXY protocol v1 header from loopback peers when configured
+//! to, and hands every complete message to the handler as a [`Transaction`]
+//! holding the exact bytes received. The client side upgrades to TLS when
+//! the next hop offers it and the sender was told whom to trust.
 //!
 //! # Layout
 //!
@@ -18,7 +20,10 @@
 //! - `wire`: bounded line reading, DATA reading and reply buffering.
 //! - `session`: the per-connection state machine.
 //! - `server`: [`ServerConfig`] and the accept loop, [`run`].
-//! - `client`: [`deliver`], one message to a next hop.
+//! - `client`: [`deliver`] and [`deliver_tls`], one message to a next hop.
+//! - `tls`: STARTTLS: [`SelfSigned`] certificates for servers, [`ClientTls`]
+//!   trust for senders.
+//! - `stream`: a connection before and after STARTTLS.
 //! - `handle`: [`ServerHandle`], a running server that stops on drop.
 
 mod client;
@@ -29,12 +34,15 @@ mod proxy;
 mod reply;
 mod server;
 mod session;
+mod stream;
+mod tls;
 mod wire;
 
-pub use client::{DeliveryError, deliver};
+pub use client::{DeliveryError, deliver, deliver_tls};
 pub use command::{Command, CommandError, parse_command};
 pub use handle::ServerHandle;
 pub use handler::{Handler, Transaction};
 pub use proxy::{ProxyHeader, parse_proxy_v1, proxy_v1_line};
 pub use reply::Reply;
 pub use server::{ServerConfig, run};
+pub use tls::{ClientTls, SelfSigned, TlsError, version_name};

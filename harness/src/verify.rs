@@ -8,16 +8,22 @@
 //! - `expect`: [`compare`] a verdict with [`crate::scenario::Expectations`].
 //! - `spf_void`: RFC 7208's void-lookup limit, which mail-auth lacks.
 //! - `seal`: ARC sealing as an intermediary does it ([`Verifier::arc_seal`]).
+//! - `signals`: what receivers' filters check besides the verdict
+//!   ([`Verifier::signals`]): FCrDNS, SPF of the header From domain, RFC 5322
+//!   basics, unsubscribe headers.
 
 mod check;
 mod expect;
 mod seal;
+mod signals;
 mod spf_void;
 mod verdict;
 
 pub use check::{Verifier, VerifyInput};
 pub use expect::{Mismatch, compare, compare_outcome};
 pub use seal::SealError;
+pub use signals::Signals;
 pub use verdict::{
-    ArcVerdict, DkimVerdict, DmarcVerdict, ReportAddress, SpfVerdict, Verdict, domain_of,
+    ArcVerdict, DkimVerdict, DmarcVerdict, PublishedPolicy, ReportAddress, SpfVerdict, Verdict,
+    domain_of,
 };

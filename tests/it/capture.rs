@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use mailharness::capture::{CaptureConfig, CaptureHandle, Mailbox};
-use mailharness::smtp::proxy_v1_line;
+use mailharness::smtp::{deliver, deliver_tls, proxy_v1_line};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -317,4 +317,180 @@ async fn shutdown_stops_accepting() {
     client.command("NOOP", "250 ").await;
     capture.shutdown().await.unwrap();
     assert!(TcpStream::connect(addr).await.is_err());
+}
+
+/// The same message, byte for byte, over plain SMTP and over STARTTLS with
+/// the capture's certificate of this run as the only trusted root.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_and_starttls_deliver_byte_exact() {
+    let capture = start(CaptureConfig::default()).await;
+    let trust = capture
+        .client_tls()
+        .cloned()
+        .expect("the capture offers STARTTLS by default");
+    assert_eq!(trust.host, "mx.capture.test");
+    // Dot-stuffing, 8-bit text and 2000 lines that cross buffer
+    // boundaries (no bare LF: lettre's dot-stuffing knows CRLF only).
+    let raw = message(0, 10);
+    let egress = "203.0.113.7".parse().unwrap();
+    let rcpt = ["inbox@capture.test".to_string()];
+    let plain = deliver(
+        capture.addr(),
+        egress,
+        "relay.test",
+        "a@sender.test",
+        &rcpt,
+        &raw,
+    )
+    .await
+    .unwrap();
+    assert_eq!(plain.to_string(), "250 2.0.0 Ok: queued as C000001");
+    let tls = deliver_tls(
+        capture.addr(),
+        egress,
+        "relay.test",
+        "b@sender.test",
+        &rcpt,
+        &raw,
+        Some(&trust),
+    )
+    .await
+    .unwrap();
+    assert_eq!(tls.to_string(), "250 2.0.0 Ok: queued as C000002");
+
+    let messages = capture.mailbox().messages();
+    assert_eq!(messages.len(), 2);
+    for (m, (mail_from, tls)) in messages
+        .iter()
+        .zip([("a@sender.test", None), ("b@sender.test", Some("TLSv1.3"))])
+    {
+        assert!(m.raw == raw, "{} arrived changed", m.envelope.mail_from);
+        assert_eq!(m.envelope.mail_from, mail_from);
+        assert_eq!(m.envelope.tls.as_deref(), tls);
+        assert_eq!(m.envelope.client_ip.to_string(), "203.0.113.7");
+        // The HELO after the handshake is the one that counts.
+        assert_eq!(m.envelope.helo, "relay.test");
+    }
+    let received = mailharness::capture::received_header(&messages[1], "mx.capture.test");
+    assert!(received.contains("(using TLSv1.3)"), "{received}");
+    assert!(received.contains("with ESMTPS"), "{received}");
+}
+
+/// A sender told to trust another certificate refuses to deliver: the
+/// capture's certificate is trusted for its own run only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_with_an_untrusted_certificate_fails() {
+    let capture = start(CaptureConfig::default()).await;
+    let other = start(CaptureConfig::default()).await;
+    let wrong = other.client_tls().cloned().unwrap();
+    let error = deliver_tls(
+        capture.addr(),
+        "203.0.113.7".parse().unwrap(),
+        "relay.test",
+        "a@sender.test",
+        &["inbox@capture.test".to_string()],
+        b"Subject: x\r\n\r\nbody\r\n",
+        Some(&wrong),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error, mailharness::smtp::DeliveryError::Tls(_)),
+        "{error}"
+    );
+    assert!(capture.mailbox().is_empty());
+}
+
+/// A capture that acts as receiver profiles refuses at the end of DATA with
+/// the strictest profile's reply, and records the message and every
+/// profile's outcome all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receiver_profiles_refuse_at_the_end_of_data() {
+    use mailharness::{
+        capture::CaptureReceivers,
+        receiver::{Receivers, load_profile_str},
+        report::Disposition,
+    };
+
+    let dns =
+        mock_dns::ServerHandle::start(mock_dns::Catalog::new(), "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+    let profile = |name: &str, text: &str| {
+        load_profile_str(
+            text,
+            std::path::Path::new(&format!("receivers/{name}.toml")),
+        )
+        .unwrap()
+    };
+    let receivers = Receivers {
+        profiles: vec![
+            profile(
+                "lenient",
+                "[[rule]]\nwhen = { dmarc = \"fail\" }\naction = \"spam\"\nreason = \"dmarc\"\n",
+            ),
+            profile(
+                "strict",
+                "[[rule]]\nwhen = { spf = \"!pass\", dkim = \"!pass\" }\naction = \"reject\"\n\
+                 reply = \"550 5.7.26 unauthenticated mail from {from_domain}\"\nreason = \"no SPF, no DKIM\"\n",
+            ),
+            profile(
+                "deferring",
+                "[[rule]]\nwhen = { fcrdns = false }\naction = \"tempfail\"\n\
+                 reply = \"451 4.7.25 no PTR for {client_ip}\"\nreason = \"no reverse DNS\"\n",
+            ),
+        ],
+        bulk: None,
+    };
+    let capture = start(CaptureConfig {
+        receivers: Some(CaptureReceivers {
+            receivers,
+            nameserver: dns.addr(),
+            on_judge: None,
+        }),
+        ..CaptureConfig::default()
+    })
+    .await;
+    // A client IP without reverse DNS (the resolver answers for loopback
+    // itself).
+    let proxy = proxy_v1_line("203.0.113.7:40000".parse().unwrap(), capture.addr());
+    let mut client = Client::connect(capture.addr(), Some(&proxy)).await;
+    client.command("EHLO relay.test", "250 ").await;
+    let raw = b"From: a@sender.test\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\
+                Message-ID: <1@sender.test>\r\nSubject: x\r\n\r\nbody\r\n";
+    let reply = client
+        .send("a@sender.test", "inbox@capture.test", raw)
+        .await;
+    assert_eq!(reply, "550 5.7.26 unauthenticated mail from sender.test");
+    client.command("QUIT", "221 ").await;
+
+    let messages = capture.mailbox().messages();
+    let [m] = &messages[..] else {
+        panic!("{} messages", messages.len())
+    };
+    assert_eq!(m.raw, raw);
+    assert_eq!(m.reply, reply);
+    let judgement = m.judgement.as_ref().expect("judged");
+    let found: Vec<(&str, Disposition, Option<&str>)> = judgement
+        .outcomes
+        .iter()
+        .map(|o| (o.profile.as_str(), o.disposition, o.reply.as_deref()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("lenient", Disposition::Inbox, None),
+            (
+                "strict",
+                Disposition::Reject,
+                Some("550 5.7.26 unauthenticated mail from sender.test")
+            ),
+            (
+                "deferring",
+                Disposition::Tempfail,
+                Some("451 4.7.25 no PTR for 203.0.113.7")
+            ),
+        ]
+    );
+    assert!(!judgement.signals.fcrdns);
 }

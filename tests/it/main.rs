@@ -1,7 +1,14 @@
 mod capture;
 mod cli;
+mod diff;
 mod dig;
+mod dmarc_reports;
+mod html;
 mod independent;
 mod invalid;
+#[cfg(feature = "live")]
+mod live;
+mod live_offline;
+mod mta;
 mod scenarios;
 mod support;

@@ -96,6 +96,7 @@ fn every_snapshot_is_referenced() {
     let inputs = mailharness::scenario::discover(&[
         root.join("scenarios"),
         root.join("tests/invalid-scenarios"),
+        root.join("tests/mta-scenarios"),
     ])
     .unwrap();
     let mut count = 0;
@@ -121,6 +122,7 @@ fn every_snapshot_is_referenced() {
                 inputs.iter().any(|s| {
                     s.strip_prefix(root.join("scenarios"))
                         .or_else(|_| s.strip_prefix(root.join("tests/invalid-scenarios")))
+                        .or_else(|_| s.strip_prefix(root.join("tests/mta-scenarios")))
                         .is_ok_and(|r| r == Path::new(&relative))
                 }),
                 "snapshot {name} has no input file"
@@ -153,5 +155,8 @@ fn every_scenario_has_a_snapshot() {
             }
         }
     }
-    assert!(missing.is_empty(), "scenarios without a snapshot: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "scenarios without a snapshot: {missing:?}"
+    );
 }

@@ -72,7 +72,18 @@ fn bin(name: &str) -> PathBuf {
     BUILT.get_or_init(|| {
         let mut command = std::process::Command::new(env!("CARGO"));
         command
-            .args(["build", "--quiet", "-p", "mailharness", "-p", "mock-dns"])
+            // With `live`, as the tests crate builds the library, so that
+            // `mailharness audit` and `via = "ses"` are in the binary.
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "mailharness",
+                "-p",
+                "mock-dns",
+                "--features",
+                "mailharness/live",
+            ])
             .current_dir(workspace_root());
         if !cfg!(debug_assertions) {
             command.arg("--release");
@@ -163,4 +174,119 @@ impl Drop for MockDnsProcess {
             eprintln!("--- mock-dns log ({}) ---\n{log}", self.log.display());
         }
     }
+}
+
+/// How to install the AWS emulator the live-mode tests run against.
+pub const MOTO_INSTALL: &str = "python3 -m pip install -r tests/independent/requirements-moto.txt";
+
+/// A moto server (an AWS API emulator) on a free loopback port; killed on
+/// drop, its log printed if the test is failing.
+pub struct MotoServer {
+    child: std::process::Child,
+    pub port: u16,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl MotoServer {
+    /// `None` (after printing why) when moto is not installed and CI is
+    /// not set; see [`peer_available`].
+    pub fn start() -> Option<MotoServer> {
+        let importable = std::process::Command::new("python3")
+            .args(["-c", "import moto.server, flask, flask_cors"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !peer_available("moto's server (moto[server])", importable, MOTO_INSTALL) {
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("create a temporary folder");
+        // moto binds the port it is given: pick a free one by binding
+        // 127.0.0.1:0 and releasing it, and retry on the rare conflict.
+        let err_log = dir.path().join("moto.log");
+        for _attempt in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("bind a loopback port")
+                .port();
+            let log = std::fs::File::create(&err_log).expect("create the moto log");
+            let mut child = std::process::Command::new("python3")
+                .args([
+                    "-m",
+                    "moto.server",
+                    "-H",
+                    "127.0.0.1",
+                    "-p",
+                    &port.to_string(),
+                ])
+                .stdin(std::process::Stdio::null())
+                .stdout(log.try_clone().expect("clone the log handle"))
+                .stderr(log)
+                .spawn()
+                .expect("start python3 -m moto.server");
+            // Ready when its HTTP endpoint answers: poll, at most 30 s.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while std::time::Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break; // exited: the port was taken meanwhile, try another
+                }
+                if http_get(port, "/moto-api/").is_ok() {
+                    return Some(MotoServer {
+                        child,
+                        port,
+                        log: err_log,
+                        _dir: dir,
+                    });
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!(
+            "moto's server did not start on a loopback port: {}",
+            std::fs::read_to_string(&err_log).unwrap_or_default()
+        );
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// moto's internal state (`/moto-api/data.json`), parsed.
+    pub fn data(&self) -> serde_json::Value {
+        let body = http_get(self.port, "/moto-api/data.json").expect("GET /moto-api/data.json");
+        serde_json::from_str(&body).expect("moto's data.json is JSON")
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            eprintln!("--- moto log ---\n{log}");
+        }
+    }
+}
+
+/// A plain HTTP/1.0 GET on a loopback port; the body of a 200 answer.
+pub fn http_get(port: u16, path: &str) -> Result<String, String> {
+    use std::io::{Read, Write};
+    let mut stream =
+        std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").map_err(|e| e.to_string())?;
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").ok_or("no HTTP header")?;
+    if !head.starts_with("HTTP/1.0 200") && !head.starts_with("HTTP/1.1 200") {
+        return Err(head.lines().next().unwrap_or_default().to_string());
+    }
+    Ok(body.to_string())
 }

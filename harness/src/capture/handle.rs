@@ -9,20 +9,31 @@ use tokio::task::JoinHandle;
 
 use super::mailbox::Mailbox;
 use super::server::{CaptureConfig, run};
+use crate::smtp::{ClientTls, SelfSigned};
 
 /// A running capture; it shuts down when dropped.
 #[derive(Debug)]
 pub struct CaptureHandle {
     addr: SocketAddr,
     mailbox: Mailbox,
+    tls: Option<ClientTls>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<io::Result<()>>>,
 }
 
 impl CaptureHandle {
     /// Binds `addr` (port 0 picks a free port) and serves the capture on a
-    /// background task. Must be called within a tokio runtime.
-    pub async fn start(addr: SocketAddr, config: CaptureConfig) -> io::Result<Self> {
+    /// background task; with `config.starttls` it first makes a
+    /// self-signed certificate for its host name, so every run has its
+    /// own. Must be called within a tokio runtime.
+    pub async fn start(addr: SocketAddr, mut config: CaptureConfig) -> io::Result<Self> {
+        let tls = if config.starttls && config.smtp.tls.is_none() {
+            let certificate = SelfSigned::generate(&config.hostname).map_err(io::Error::other)?;
+            config.smtp.tls = Some(certificate.server_config.clone());
+            Some(certificate.client())
+        } else {
+            None
+        };
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let mailbox = Mailbox::new();
@@ -34,6 +45,7 @@ impl CaptureHandle {
         Ok(Self {
             addr,
             mailbox,
+            tls,
             shutdown: Some(shutdown),
             task: Some(task),
         })
@@ -47,6 +59,13 @@ impl CaptureHandle {
     /// The mailbox the capture stores into.
     pub fn mailbox(&self) -> &Mailbox {
         &self.mailbox
+    }
+
+    /// What a sender needs to deliver over STARTTLS to this capture and
+    /// verify its certificate (its host name and the certificate as the
+    /// only root); `None` when it does not offer STARTTLS.
+    pub fn client_tls(&self) -> Option<&ClientTls> {
+        self.tls.as_ref()
     }
 
     /// Stops the capture and waits for its accept loop to end; returns the

@@ -7,7 +7,10 @@ use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
 use tokio::sync::watch;
 
-use crate::smtp::Transaction;
+use crate::{
+    receiver::Judgement,
+    smtp::{Reply, Transaction},
+};
 
 /// One message as the capture received it.
 #[derive(Clone, Debug, Serialize)]
@@ -25,6 +28,14 @@ pub struct Captured {
     /// received).
     #[serde(skip)]
     pub raw: Vec<u8>,
+    /// The reply the capture gave at the end of DATA: `250 …` when it
+    /// accepted the message, the strictest receiver profile's refusal
+    /// otherwise (the message is recorded either way).
+    pub reply: String,
+    /// The verdict, signals and receiver outcomes, when the capture judged
+    /// the message as receiver profiles do.
+    #[serde(skip)]
+    pub judgement: Option<Judgement>,
 }
 
 /// The envelope of a captured message and the client that sent it.
@@ -43,6 +54,10 @@ pub struct CapturedEnvelope {
     pub mail_from: String,
     /// The recipients, in order.
     pub rcpt_to: Vec<String>,
+    /// The TLS protocol version after STARTTLS (e.g. `TLSv1.3`); absent
+    /// for a plain-text session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<String>,
 }
 
 impl CapturedEnvelope {
@@ -54,6 +69,7 @@ impl CapturedEnvelope {
             helo: tx.helo.clone(),
             mail_from: tx.mail_from.clone(),
             rcpt_to: tx.rcpt_to.clone(),
+            tls: tx.tls.clone(),
         }
     }
 }
@@ -111,20 +127,40 @@ impl Mailbox {
 
     /// Stores a message, giving it the next sequence number and queue id;
     /// returns the queue id.
+    #[cfg(test)]
     pub(super) fn store(&self, envelope: CapturedEnvelope, raw: Vec<u8>) -> String {
+        self.store_judged(envelope, raw, None).0
+    }
+
+    /// Stores a message with the judgement of the receiver profiles, if
+    /// any; returns the queue id and the reply for the client: the
+    /// strictest profile's refusal, or `250 2.0.0 Ok: queued as <id>`.
+    pub(super) fn store_judged(
+        &self,
+        envelope: CapturedEnvelope,
+        raw: Vec<u8>,
+        judgement: Option<Judgement>,
+    ) -> (String, Reply) {
         let mut id = String::new();
+        let mut reply = Reply::ok("");
         self.messages.send_modify(|messages| {
             let seq = messages.len() as u64 + 1;
             id = format!("C{seq:06}");
+            reply = judgement
+                .as_ref()
+                .and_then(Judgement::refusal)
+                .unwrap_or_else(|| Reply::ok(format!("2.0.0 Ok: queued as {id}")));
             messages.push(Captured {
                 seq,
                 id: id.clone(),
                 received_at: Utc::now(),
                 envelope,
                 raw,
+                reply: reply.to_string(),
+                judgement,
             });
         });
-        id
+        (id, reply)
     }
 }
 
@@ -142,6 +178,7 @@ mod tests {
             helo: "relay.test".into(),
             mail_from: "a@b.test".into(),
             rcpt_to: vec!["c@d.test".into()],
+            tls: None,
         }
     }
 

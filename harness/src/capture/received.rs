@@ -17,8 +17,10 @@ const LINE_MAX: usize = 78;
 /// ```
 ///
 /// The `for` clause appears only when there is exactly one recipient, as
-/// Postfix does; an IPv6 client is written `[IPv6:<ip>]`. Control
-/// characters in the HELO name or hostname become `?`.
+/// Postfix does; an IPv6 client is written `[IPv6:<ip>]`. After STARTTLS
+/// the protocol is `ESMTPS` (RFC 3848) and a `(using <version>)` clause
+/// names the TLS version. Control characters in the HELO name or hostname
+/// become `?`.
 pub fn received_header(captured: &Captured, hostname: &str) -> String {
     let envelope = &captured.envelope;
     let helo = sanitize(&envelope.helo);
@@ -26,12 +28,19 @@ pub fn received_header(captured: &Captured, hostname: &str) -> String {
         IpAddr::V4(ip) => format!("[{ip}]"),
         IpAddr::V6(ip) => format!("[IPv6:{ip}]"),
     };
-    let mut clauses = vec![
-        format!("from {helo} ({helo} {ip})"),
+    let mut clauses = vec![format!("from {helo} ({helo} {ip})")];
+    if let Some(version) = &envelope.tls {
+        clauses.push(format!("(using {})", sanitize(version)));
+    }
+    clauses.extend([
         format!("by {}", sanitize(hostname)),
-        "with ESMTP".to_string(),
+        if envelope.tls.is_some() {
+            "with ESMTPS".to_string()
+        } else {
+            "with ESMTP".to_string()
+        },
         format!("id {}", captured.id),
-    ];
+    ]);
     if let [rcpt] = envelope.rcpt_to.as_slice() {
         clauses.push(format!("for <{}>", sanitize(rcpt)));
     }
@@ -101,8 +110,11 @@ mod tests {
                 helo: helo.into(),
                 mail_from: "bounce@example.com".into(),
                 rcpt_to: rcpt_to.iter().map(|r| r.to_string()).collect(),
+                tls: None,
             },
             raw: Vec::new(),
+            reply: "250 2.0.0 Ok: queued as C000001".into(),
+            judgement: None,
         }
     }
 
@@ -143,6 +155,19 @@ mod tests {
             header,
             "Received: from relay.test (relay.test [192.0.2.1]) by mx.test with ESMTP\r\n\
              \tid C000001; Tue, 5 Mar 2024 09:07:02 +0000\r\n"
+        );
+        assert_folded(&header);
+    }
+
+    #[test]
+    fn over_tls() {
+        let mut message = captured("relay.test", "192.0.2.1", &["a@b"]);
+        message.envelope.tls = Some("TLSv1.3".into());
+        let header = received_header(&message, "mx.test");
+        assert_eq!(
+            header,
+            "Received: from relay.test (relay.test [192.0.2.1]) (using TLSv1.3) by mx.test\r\n\
+             \twith ESMTPS id C000001 for <a@b>; Tue, 5 Mar 2024 09:07:02 +0000\r\n"
         );
         assert_folded(&header);
     }

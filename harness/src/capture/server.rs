@@ -2,12 +2,17 @@
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
 use super::mailbox::{CapturedEnvelope, Mailbox};
-use crate::smtp::{self, Handler, Reply, ServerConfig, Transaction};
+use crate::{
+    receiver::{Receivers, judge},
+    smtp::{self, Handler, Reply, ServerConfig, Transaction},
+    verify::{Verifier, VerifyInput},
+};
 
 /// How the capture presents itself.
 #[derive(Clone, Debug)]
@@ -16,8 +21,43 @@ pub struct CaptureConfig {
     /// replaces `smtp.hostname`. Default `mx.capture.test`.
     pub hostname: String,
     /// The SMTP server settings; PROXY headers from loopback are accepted
-    /// by default.
+    /// by default. STARTTLS is offered when `smtp.tls` is set.
     pub smtp: ServerConfig,
+    /// Whether [`super::CaptureHandle::start`] makes a self-signed
+    /// certificate for `hostname` and offers STARTTLS with it (unless
+    /// `smtp.tls` is set already). Default true.
+    pub starttls: bool,
+    /// Judge every message at the end of DATA as these receivers do, and
+    /// answer with the strictest one's reply. Default none: accept all.
+    pub receivers: Option<CaptureReceivers>,
+}
+
+/// The receivers the capture acts as, and the DNS it verifies against.
+#[derive(Clone)]
+pub struct CaptureReceivers {
+    pub receivers: Receivers,
+    /// The nameserver of the verifier (the scenario's mock DNS).
+    pub nameserver: SocketAddr,
+    /// Called when the capture starts judging a message, before its
+    /// first DNS query: where the receiver's queries begin in a query log.
+    pub on_judge: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+impl std::fmt::Debug for CaptureReceivers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaptureReceivers")
+            .field("receivers", &self.receivers)
+            .field("nameserver", &self.nameserver)
+            .field("on_judge", &self.on_judge.is_some())
+            .finish()
+    }
+}
+
+/// What the capture needs to judge messages.
+struct Judge {
+    verifier: Verifier,
+    receivers: Receivers,
+    on_judge: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 impl Default for CaptureConfig {
@@ -30,33 +70,72 @@ impl Default for CaptureConfig {
                 ..ServerConfig::default()
             },
             hostname,
+            starttls: true,
+            receivers: None,
         }
     }
 }
 
-/// Stores every delivered message in the mailbox.
+/// Stores every delivered message in the mailbox, judged first when the
+/// capture acts as receiver profiles.
 struct Recorder {
     mailbox: Mailbox,
+    judge: Option<Judge>,
 }
 
 impl Handler for Recorder {
     async fn deliver(&self, tx: Transaction) -> Reply {
         let envelope = CapturedEnvelope::from_transaction(&tx);
-        let id = self.mailbox.store(envelope, tx.data);
-        Reply::ok(format!("2.0.0 Ok: queued as {id}"))
+        let judgement = match &self.judge {
+            Some(j) if !j.receivers.is_empty() => {
+                if let Some(hook) = &j.on_judge {
+                    hook();
+                }
+                let input = VerifyInput {
+                    raw: &tx.data,
+                    client_ip: tx.client_ip,
+                    helo: &tx.helo,
+                    mail_from: &tx.mail_from,
+                };
+                Some(judge(&j.verifier, input, tx.tls.as_deref(), &j.receivers).await)
+            }
+            _ => None,
+        };
+        self.mailbox.store_judged(envelope, tx.data, judgement).1
     }
 }
 
 /// Serves the capture on `listener` until `shutdown` resolves, storing
-/// every accepted message in `mailbox` before replying
-/// `250 2.0.0 Ok: queued as <id>`.
+/// every message in `mailbox` before replying: `250 2.0.0 Ok: queued as
+/// <id>`, or, when the configuration names receivers, the strictest
+/// receiver's refusal (a 5xx or 4xx at the end of DATA; the message is
+/// recorded with its outcomes all the same).
 pub async fn run(
     listener: TcpListener,
     mailbox: Mailbox,
     config: CaptureConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
-    let CaptureConfig { hostname, mut smtp } = config;
+    let CaptureConfig {
+        hostname,
+        mut smtp,
+        receivers,
+        ..
+    } = config;
+    let judge = match receivers {
+        Some(r) => Some(Judge {
+            verifier: Verifier::new(r.nameserver, &hostname).map_err(io::Error::other)?,
+            receivers: r.receivers,
+            on_judge: r.on_judge,
+        }),
+        None => None,
+    };
     smtp.hostname = hostname;
-    smtp::run(listener, Arc::new(Recorder { mailbox }), smtp, shutdown).await
+    smtp::run(
+        listener,
+        Arc::new(Recorder { mailbox, judge }),
+        smtp,
+        shutdown,
+    )
+    .await
 }

@@ -36,4 +36,7 @@ pub struct HopConfig {
     pub hop: HopIdentity,
     pub next_hop: SocketAddr,
     pub nameserver: SocketAddr,
+    /// Whom to trust when the next hop offers STARTTLS; plain text
+    /// without it.
+    pub next_hop_tls: Option<crate::smtp::ClientTls>,
 }

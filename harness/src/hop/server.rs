@@ -6,7 +6,7 @@ use super::{HopConfig, process};
 use crate::{
     keys::{KeyAlgorithm, KeyCache, KeyError, KeyPair},
     relay::reverse_name,
-    smtp::{Handler, Reply, ServerConfig, ServerHandle, Transaction, deliver},
+    smtp::{Handler, Reply, ServerConfig, ServerHandle, Transaction, deliver_tls},
     verify::{Verifier, VerifyInput},
 };
 
@@ -53,13 +53,14 @@ impl HopHandler {
                 Err(e) => return Reply::new(451, format!("4.7.0 cannot ARC-seal: {e}")),
             }
         }
-        match deliver(
+        match deliver_tls(
             self.config.next_hop,
             hop.egress_ip,
             &hop.helo,
             &mail_from,
             &tx.rcpt_to,
             &message,
+            self.config.next_hop_tls.as_ref(),
         )
         .await
         {

@@ -4,7 +4,11 @@ use std::{
 };
 
 use base64::{Engine, engine::general_purpose::STANDARD};
-use rsa::{RsaPrivateKey, pkcs8::EncodePublicKey};
+use rsa::{
+    RsaPrivateKey,
+    pkcs1::EncodeRsaPrivateKey,
+    pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding},
+};
 
 /// Which kind of DKIM key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -107,6 +111,44 @@ impl KeyPair {
         };
         format!("v=DKIM1; k={k}; p={}", self.public_b64)
     }
+
+    /// The private key as PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), the
+    /// form OpenDKIM's `KeyFile`/`KeyTable` read. Write it only into a
+    /// private temporary folder with mode 0600; never log it.
+    pub fn private_pkcs8_pem(&self) -> Result<String, KeyError> {
+        match &self.private {
+            Private::Rsa(key) => key
+                .to_pkcs8_pem(LineEnding::LF)
+                .map(|pem| pem.to_string())
+                .map_err(|e| KeyError::Encode(e.to_string())),
+            Private::Ed25519(pkcs8) => Ok(pem("PRIVATE KEY", pkcs8)),
+        }
+    }
+
+    /// The RSA private key as PKCS#1 PEM (`-----BEGIN RSA PRIVATE KEY-----`),
+    /// the form `opendkim-genkey` writes; `None` for an Ed25519 key.
+    pub fn private_pkcs1_pem(&self) -> Option<Result<String, KeyError>> {
+        match &self.private {
+            Private::Rsa(key) => Some(
+                key.to_pkcs1_pem(LineEnding::LF)
+                    .map(|pem| pem.to_string())
+                    .map_err(|e| KeyError::Encode(e.to_string())),
+            ),
+            Private::Ed25519(_) => None,
+        }
+    }
+}
+
+/// `der` in PEM armour with `label`, 64 base64 characters a line.
+fn pem(label: &str, der: &[u8]) -> String {
+    let b64 = STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
 }
 
 /// Keys generated once per process and reused by label: an SES identity's
@@ -155,6 +197,21 @@ mod tests {
                 .starts_with("v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ")
         );
         assert!(format!("{key:?}").contains("redacted"));
+    }
+
+    #[test]
+    fn private_keys_export_as_pem() {
+        let rsa = KeyPair::generate(KeyAlgorithm::Rsa(1024)).unwrap();
+        let pkcs8 = rsa.private_pkcs8_pem().unwrap();
+        assert!(pkcs8.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+        assert!(pkcs8.ends_with("-----END PRIVATE KEY-----\n"));
+        let pkcs1 = rsa.private_pkcs1_pem().unwrap().unwrap();
+        assert!(pkcs1.starts_with("-----BEGIN RSA PRIVATE KEY-----\n"));
+        let ed = KeyPair::generate(KeyAlgorithm::Ed25519).unwrap();
+        let pem = ed.private_pkcs8_pem().unwrap();
+        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+        assert!(pem.lines().all(|l| l.len() <= 64));
+        assert!(ed.private_pkcs1_pem().is_none());
     }
 
     #[test]

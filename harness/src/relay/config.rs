@@ -45,4 +45,7 @@ pub struct RelayConfig {
     pub next_hop: SocketAddr,
     /// The DNS server SES's own lookups (MAIL FROM MX) go to.
     pub nameserver: SocketAddr,
+    /// Whom to trust when the next hop offers STARTTLS; without it the
+    /// relay delivers in plain text.
+    pub next_hop_tls: Option<crate::smtp::ClientTls>,
 }

@@ -12,7 +12,7 @@ use mock_dns::Catalog;
 use super::{MxFailure, PublishedKeys, RelayConfig, process, publish::publish, ses};
 use crate::{
     keys::KeyError,
-    smtp::{Handler, Reply, ServerConfig, ServerHandle, Transaction, deliver},
+    smtp::{Handler, Reply, ServerConfig, ServerHandle, Transaction, deliver_tls},
 };
 
 /// The SMTP side of the relay: every accepted message is checked,
@@ -177,13 +177,14 @@ impl RelayHandler {
             .helo
             .clone()
             .unwrap_or_else(|| ses::sending_host(&self.config.ses.region));
-        match deliver(
+        match deliver_tls(
             self.config.next_hop,
             self.config.ses.egress_ip,
             &helo,
             &envelope_from,
             &tx.rcpt_to,
             &rewritten.message,
+            self.config.next_hop_tls.as_ref(),
         )
         .await
         {

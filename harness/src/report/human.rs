@@ -155,10 +155,15 @@ fn write_message(
     let v = &m.verdict;
     writeln!(
         out,
-        "{indent}message {n} to {} from {} [{}]",
+        "{indent}message {n} to {} from {} [{}]{}",
         m.envelope.rcpt_to.join(", "),
         m.envelope.helo,
-        m.envelope.client_ip
+        m.envelope.client_ip,
+        m.envelope
+            .tls
+            .as_deref()
+            .map(|v| format!(" over {v}"))
+            .unwrap_or_default()
     )?;
     writeln!(
         out,
@@ -203,7 +208,40 @@ fn write_message(
         style.yes_no(v.dmarc.spf_aligned),
         style.yes_no(v.dmarc.dkim_aligned),
         v.dmarc.disposition
-    )
+    )?;
+    write_receivers(out, m, style, indent)
+}
+
+/// One line per receiver profile: its disposition and reply, then the
+/// reasons of its rules, indented under it.
+fn write_receivers(
+    out: &mut dyn Write,
+    m: &MessageReport,
+    style: Style,
+    indent: &str,
+) -> std::io::Result<()> {
+    let width = m
+        .receivers
+        .iter()
+        .map(|r| r.profile.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (i, r) in m.receivers.iter().enumerate() {
+        let label = if i == 0 { "Receivers" } else { "" };
+        let reply = r.reply.as_deref().unwrap_or_default();
+        // Replies line up after the longest word, "tempfail".
+        let pad = if reply.is_empty() { 0 } else { 10 };
+        writeln!(
+            out,
+            "{indent}  {label:<12} {:<width$}  {}{reply}",
+            r.profile,
+            style.disposition(r.disposition.as_str(), pad),
+        )?;
+        for reason in &r.reasons {
+            writeln!(out, "{indent}  {:<12} {:<width$}  {reason}", "", "")?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -235,6 +273,8 @@ mod tests {
                 .collect(),
             dns_queries: 0,
             duration_ms: 5,
+            route: Vec::new(),
+            dns: Vec::new(),
         }
     }
 

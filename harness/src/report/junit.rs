@@ -150,6 +150,8 @@ mod tests {
                 .collect(),
             dns_queries: 0,
             duration_ms: 1500,
+            route: Vec::new(),
+            dns: Vec::new(),
         }
     }
 

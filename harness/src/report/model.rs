@@ -54,6 +54,85 @@ pub struct ScenarioReport {
     /// DNS queries the mock DNS answered during the scenario.
     pub dns_queries: usize,
     pub duration_ms: u64,
+    /// The hosts the message passed, sender to receiver, for diagrams.
+    /// Not in the JSON report.
+    #[serde(skip)]
+    pub route: Vec<RouteStep>,
+    /// The DNS queries answered during the scenario, with their answers,
+    /// sorted (their order and retries vary with timing). Not in the JSON
+    /// report.
+    #[serde(skip)]
+    pub dns: Vec<DnsQuery>,
+}
+
+/// One host on a message's way: the sending application, the relay, a
+/// forwarder or list, the receiver.
+#[derive(Clone, Debug, Default)]
+pub struct RouteStep {
+    /// What it is: `sender`, `relay`, `forwarder`, `mailing list`, `receiver`.
+    pub role: String,
+    /// Its name, e.g. `Amazon SES ap-northeast-1`.
+    pub name: String,
+    /// Host name and address, or what it does to the message.
+    pub detail: String,
+}
+
+/// Who asked the mock DNS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DnsClient {
+    /// The relay and the hops, before delivery (e.g. SES's MAIL FROM MX check).
+    Path,
+    /// The receiver's verifier: SPF, DKIM, DMARC, ARC.
+    Receiver,
+}
+
+/// One distinct DNS question and its answer.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DnsQuery {
+    pub client: DnsClient,
+    pub name: String,
+    pub qtype: String,
+    /// `NOERROR`, `NXDOMAIN`, `SERVFAIL`, `TIMEOUT`, `TRUNCATED`, ...
+    pub rcode: String,
+    /// Each answer record in master-file syntax.
+    pub answers: Vec<String>,
+    /// How many times it was asked (retries, UDP then TCP).
+    pub count: usize,
+}
+
+impl DnsQuery {
+    /// The distinct questions of a query log, each with how often it was
+    /// asked, sorted by client, name and type. `path` is how many of the
+    /// first entries the sending path made (the rest are the receiver's).
+    pub fn from_log(entries: &[mock_dns::QueryLogEntry], path: usize) -> Vec<DnsQuery> {
+        let mut out: Vec<DnsQuery> = Vec::new();
+        for (i, e) in entries.iter().enumerate() {
+            let client = if i < path {
+                DnsClient::Path
+            } else {
+                DnsClient::Receiver
+            };
+            match out.iter_mut().find(|q| {
+                q.client == client
+                    && q.name == e.name
+                    && q.qtype == e.qtype
+                    && q.rcode == e.rcode
+                    && q.answers == e.answers
+            }) {
+                Some(q) => q.count += 1,
+                None => out.push(DnsQuery {
+                    client,
+                    name: e.name.clone(),
+                    qtype: e.qtype.clone(),
+                    rcode: e.rcode.clone(),
+                    answers: e.answers.clone(),
+                    count: 1,
+                }),
+            }
+        }
+        out.sort();
+        out
+    }
 }
 
 /// How the relay answered the sender.
@@ -72,6 +151,16 @@ pub struct MessageReport {
     /// What each receiver profile the scenario names did with the message.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub receivers: Vec<ReceiverOutcome>,
+    /// What the receivers' rules looked at besides the verdict (reverse
+    /// DNS, SPF of the From domain, format, unsubscribe headers), when the
+    /// scenario names receiver profiles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signals: Option<crate::verify::Signals>,
+    /// The header block of the message as the receiver stored it
+    /// (Return-Path, Authentication-Results and Received on top). Not in
+    /// the JSON report.
+    #[serde(skip)]
+    pub stored_headers: String,
 }
 
 /// One receiver profile's decision about a message.

@@ -72,6 +72,18 @@ impl Style {
         }
     }
 
+    /// A receiver's disposition, padded to `width`: `inbox` green, `spam`
+    /// and `tempfail` yellow, `reject` red.
+    pub fn disposition(self, word: &str, width: usize) -> String {
+        let padded = format!("{word:<width$}");
+        match word {
+            "inbox" => self.paint(GREEN, &padded),
+            "spam" | "tempfail" => self.paint(YELLOW, &padded),
+            "reject" => self.paint(RED, &padded),
+            _ => padded,
+        }
+    }
+
     /// An unmet expectation or a non-zero failure count.
     pub fn failure(self, text: &str) -> String {
         self.paint(RED, text)

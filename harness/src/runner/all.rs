@@ -12,6 +12,9 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Where to save messages, sidecars and zones.
     pub save: Option<PathBuf>,
+    /// Live mode: what `via = "ses"` scenarios send through.
+    #[cfg(feature = "live")]
+    pub live: Option<Arc<super::LiveContext>>,
 }
 
 impl Default for RunOptions {
@@ -19,6 +22,8 @@ impl Default for RunOptions {
         RunOptions {
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             save: None,
+            #[cfg(feature = "live")]
+            live: None,
         }
     }
 }
@@ -36,8 +41,14 @@ pub async fn run_all(
     let mut tasks = tokio::task::JoinSet::new();
     for (index, scenario) in scenarios.into_iter().enumerate() {
         let limit = limit.clone();
+        #[cfg(feature = "live")]
+        let live = options.live.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
+            #[cfg(feature = "live")]
+            if let (crate::scenario::Sender::Ses(_), Some(cx)) = (&scenario.sender, &live) {
+                return (index, super::run_live_scenario(&scenario, cx).await);
+            }
             (index, run_scenario(&scenario).await)
         });
     }

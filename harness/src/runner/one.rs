@@ -1,15 +1,16 @@
 use std::{
     net::{Ipv4Addr, SocketAddr},
+    sync::{Arc, OnceLock},
     time::{Duration, Instant},
 };
 
 use mock_dns::{Catalog, ServerHandle};
 
 use crate::{
-    capture::{CaptureConfig, CaptureHandle, Captured},
+    capture::{CaptureConfig, CaptureHandle, CaptureReceivers, Captured},
     hop::{HopConfig, HopHandle},
     relay::{RelayConfig, RelayHandle},
-    report::{EnvelopeReport, MessageReport, RelayReport, ScenarioReport},
+    report::{DnsQuery, EnvelopeReport, MessageReport, RelayReport, ScenarioReport},
     scenario::{Scenario, Sender},
     send,
     verify::{self, Verifier, VerifyInput},
@@ -18,7 +19,7 @@ use crate::{
 /// The receiving host's name, in Received and Authentication-Results.
 pub const RECEIVER_HOST: &str = "mx.capture.test";
 /// The host name the sending application greets the relay with.
-const APP_HELO: &str = "app.sender.test";
+pub(super) const APP_HELO: &str = "app.sender.test";
 /// How long to wait for the relay's delivery to reach the capture.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -59,7 +60,24 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
     let dns = ServerHandle::start(catalog.clone(), loopback())
         .await
         .map_err(|e| env(format!("cannot start the mock DNS: {e}")))?;
-    let capture = CaptureHandle::start(loopback(), CaptureConfig::default())
+    // With receiver profiles the capture verifies at the end of DATA; the
+    // query log's length then marks where the receiver's queries begin.
+    let judging_from = Arc::new(OnceLock::<usize>::new());
+    let capture_config = CaptureConfig {
+        receivers: (!scenario.receivers.is_empty()).then(|| {
+            let log = dns.query_log();
+            let mark = Arc::clone(&judging_from);
+            CaptureReceivers {
+                receivers: scenario.receivers.clone(),
+                nameserver: dns.addr(),
+                on_judge: Some(Arc::new(move || {
+                    let _ = mark.set(log.entries().len());
+                })),
+            }
+        }),
+        ..CaptureConfig::default()
+    };
+    let capture = CaptureHandle::start(loopback(), capture_config)
         .await
         .map_err(|e| env(format!("cannot start the capture mailbox: {e}")))?;
 
@@ -67,11 +85,15 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
     // next, the sender to the first.
     let mut hops = Vec::new();
     let mut next_hop = capture.addr();
+    // Whoever delivers to the capture uses STARTTLS, trusting the
+    // capture's certificate of this run only.
+    let mut next_hop_tls = capture.client_tls().cloned();
     for hop in scenario.hops.iter().rev() {
         let config = HopConfig {
             hop: hop.clone(),
             next_hop,
             nameserver: dns.addr(),
+            next_hop_tls: next_hop_tls.take(),
         };
         let handle = HopHandle::start(loopback(), config, &catalog)
             .await
@@ -83,12 +105,14 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
     let message = send::build_message(&scenario.message).map_err(|e| env(e.to_string()))?;
     let rcpt_to = send::envelope_recipients(&scenario.message).map_err(|e| env(e.to_string()))?;
     let from_address = send::sender_address(&scenario.message).map_err(|e| env(e.to_string()))?;
+    let mut smtp_path = None;
     let (reply, relay) = match &scenario.sender {
         Sender::Relay(ses) => {
             let relay_config = RelayConfig {
                 ses: ses.clone(),
                 next_hop,
                 nameserver: dns.addr(),
+                next_hop_tls: next_hop_tls.clone(),
             };
             let relay = RelayHandle::start(loopback(), relay_config, &catalog)
                 .await
@@ -98,13 +122,39 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
                 .map_err(|e| env(e.to_string()))?;
             (reply, Some(relay))
         }
+        Sender::Ses(_) => {
+            return Err(env(
+                "via = \"ses\" sends through real Amazon SES; it runs only in live mode (`mailharness run` built with the live feature)".into(),
+            ));
+        }
         Sender::Direct(direct) => {
             let signed =
                 send::sign_direct(direct, &message, &catalog).map_err(|e| env(e.to_string()))?;
             let mail_from = direct.mail_from.clone().unwrap_or(from_address);
-            let reply = send::send_direct(direct, &mail_from, &rcpt_to, &signed, next_hop)
-                .await
-                .map_err(|e| env(e.to_string()))?;
+            let reply = send::send_direct(
+                direct,
+                &mail_from,
+                &rcpt_to,
+                &signed,
+                next_hop,
+                next_hop_tls.as_ref(),
+            )
+            .await
+            .map_err(|e| env(e.to_string()))?;
+            (reply, None)
+        }
+        Sender::Smtp(smtp) => {
+            let submission = super::smtp::Submission {
+                helo: APP_HELO,
+                mail_from: &from_address,
+                rcpt_to: &rcpt_to,
+                message: &message,
+            };
+            let (reply, path) =
+                super::smtp::send_via_smtp(smtp, next_hop, dns.addr(), &catalog, submission)
+                    .await
+                    .map_err(env)?;
+            smtp_path = Some(path);
             (reply, None)
         }
     };
@@ -113,40 +163,74 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         &scenario.expect,
         (!reply.accepted).then(|| reply.to_string()).as_deref(),
     );
-    if reply.accepted {
-        tokio::time::timeout(DELIVERY_TIMEOUT, capture.mailbox().wait_for(1))
+    if reply.accepted
+        && tokio::time::timeout(DELIVERY_TIMEOUT, capture.mailbox().wait_for(1))
             .await
-            .map_err(|_| env("the message was accepted but nothing reached the capture".into()))?;
+            .is_err()
+    {
+        let logs = match &smtp_path {
+            Some(path) => path.logs().await,
+            None => String::new(),
+        };
+        return Err(env(format!(
+            "the message was accepted but nothing reached the capture{logs}"
+        )));
     }
     drop(relay);
+    drop(smtp_path);
     drop(hops);
     let captured = capture.mailbox().messages();
+    // Queries from here on are the receiver's; before, the path's.
+    let path_queries = judging_from
+        .get()
+        .copied()
+        .unwrap_or_else(|| dns.query_log().entries().len());
 
     let verifier =
         Verifier::new(dns.addr(), RECEIVER_HOST).map_err(|e| env(format!("resolver: {e}")))?;
     let mut messages = Vec::new();
     let mut stored = Vec::new();
     for c in &captured {
-        let verdict = verifier
-            .verify(VerifyInput {
-                raw: &c.raw,
-                client_ip: c.envelope.client_ip,
-                helo: &c.envelope.helo,
-                mail_from: &c.envelope.mail_from,
-            })
-            .await;
+        // Judged by the capture: its verdict is the receiver's.
+        let verdict = match &c.judgement {
+            Some(judgement) => judgement.verdict.clone(),
+            None => {
+                verifier
+                    .verify(VerifyInput {
+                        raw: &c.raw,
+                        client_ip: c.envelope.client_ip,
+                        helo: &c.envelope.helo,
+                        mail_from: &c.envelope.mail_from,
+                    })
+                    .await
+            }
+        };
+        let outcomes = c
+            .judgement
+            .as_ref()
+            .map(|j| j.outcomes.clone())
+            .unwrap_or_default();
         failures.extend(verify::compare(&scenario.expect, &verdict));
-        stored.push(super::stored_copy(c, &verdict));
+        failures.extend(crate::receiver::compare(
+            &scenario.expect.receivers,
+            &outcomes,
+        ));
+        let copy = super::stored_copy(c, &verdict);
+        let stored_headers =
+            String::from_utf8_lossy(crate::headers::split_header(&copy).0).into_owned();
+        stored.push(copy);
         messages.push(MessageReport {
             envelope: EnvelopeReport {
                 mail_from: c.envelope.mail_from.clone(),
                 rcpt_to: c.envelope.rcpt_to.clone(),
                 client_ip: c.envelope.client_ip,
                 helo: c.envelope.helo.clone(),
-                tls: None,
+                tls: c.envelope.tls.clone(),
             },
             verdict,
-            receivers: Vec::new(),
+            receivers: outcomes,
+            signals: c.judgement.as_ref().map(|j| j.signals.clone()),
+            stored_headers,
         });
     }
     // Expectations about the verdict need a message: a refusal must not
@@ -158,8 +242,15 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             || e.dkim.is_some()
             || e.dmarc.is_some()
             || e.arc.is_some()
+            || !e.receivers.is_empty()
     };
-    if !reply.accepted && expects_verdict && scenario.expect.outcome.is_none() {
+    // A receiver that refuses at the end of DATA has seen the message: its
+    // verdict is there to check.
+    if !reply.accepted
+        && expects_verdict
+        && scenario.expect.outcome.is_none()
+        && messages.is_empty()
+    {
         failures.push(verify::Mismatch {
             field: "outcome".into(),
             expected: "delivered (the scenario expects a verdict)".into(),
@@ -189,6 +280,8 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         failures,
         dns_queries: query_log.len(),
         duration_ms: started.elapsed().as_millis() as u64,
+        route: super::route::route(scenario),
+        dns: DnsQuery::from_log(&query_log, path_queries),
     };
     Ok(ScenarioRun {
         report,

@@ -22,7 +22,7 @@ pub fn stored_copy(captured: &Captured, verdict: &Verdict) -> Vec<u8> {
 }
 
 /// Writes `<dir>/<scenario>/<n>.eml`, `<n>.json` (envelope, client IP,
-/// verdict), `zone.db` (every record the mock DNS held, the relay's keys
+/// verdict, the capture's reply and the receiver outcomes), `zone.db` (every record the mock DNS held, the relay's keys
 /// included) and `queries.log`.
 pub fn save_run(dir: &Path, run: &ScenarioRun) -> std::io::Result<PathBuf> {
     let folder = dir.join(slug(&run.report.file));
@@ -35,6 +35,10 @@ pub fn save_run(dir: &Path, run: &ScenarioRun) -> std::io::Result<PathBuf> {
             "received_at": captured.received_at,
             "id": captured.id,
             "verdict": run.report.messages.get(i).map(|m| &m.verdict),
+            // The capture's reply at the end of DATA, and what each receiver
+            // profile decided (empty when the scenario names none).
+            "reply": captured.reply,
+            "receivers": run.report.messages.get(i).map(|m| &m.receivers),
         });
         std::fs::write(
             folder.join(format!("{n}.json")),

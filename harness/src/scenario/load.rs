@@ -17,7 +17,9 @@ use super::{
     diagnostic::{Diagnostic, FileErrors},
     model::*,
     raw::*,
+    zones::{FileSystem, ZoneFiles},
 };
+use crate::receiver::Receivers;
 
 /// Default egress address of the emulated SES sending host: inside
 /// 54.240.0.0/18, one of the ranges amazonses.com's SPF record lists.
@@ -29,6 +31,7 @@ const SECTIONS: &[&str] = &[
     "sender",
     "hops",
     "message",
+    "receivers",
     "expect",
     "variants",
 ];
@@ -67,6 +70,14 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// when the file has none). Errors in zone files it names are reported
 /// against those files.
 pub fn load_file(path: &Path) -> Result<Vec<Scenario>, Vec<FileErrors>> {
+    load_file_with(path, &FileSystem)
+}
+
+/// [`load_file`] with the zone files read from `zones`.
+pub fn load_file_with(
+    path: &Path,
+    zones: &dyn ZoneFiles,
+) -> Result<Vec<Scenario>, Vec<FileErrors>> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         vec![FileErrors {
             path: path.to_path_buf(),
@@ -78,15 +89,25 @@ pub fn load_file(path: &Path) -> Result<Vec<Scenario>, Vec<FileErrors>> {
             }],
         }]
     })?;
-    load_str(&text, path)
+    load_str_with(&text, path, zones)
 }
 
 /// Checks a scenario given as text; `path` names it in diagnostics and
 /// anchors relative zone file paths.
 pub fn load_str(text: &str, path: &Path) -> Result<Vec<Scenario>, Vec<FileErrors>> {
+    load_str_with(text, path, &FileSystem)
+}
+
+/// [`load_str`] with the zone files read from `zones`.
+pub fn load_str_with(
+    text: &str,
+    path: &Path,
+    zones: &dyn ZoneFiles,
+) -> Result<Vec<Scenario>, Vec<FileErrors>> {
     let mut cx = Context {
         text,
         path,
+        zones,
         diagnostics: Vec::new(),
         other_files: Vec::new(),
         pruned: Vec::new(),
@@ -119,6 +140,7 @@ pub fn load_str(text: &str, path: &Path) -> Result<Vec<Scenario>, Vec<FileErrors
 struct Context<'a> {
     text: &'a str,
     path: &'a Path,
+    zones: &'a dyn ZoneFiles,
     diagnostics: Vec<Diagnostic>,
     other_files: Vec<FileErrors>,
     /// Keys removed after an error; a later "missing" check on one of
@@ -161,6 +183,7 @@ impl<'a> Context<'a> {
         let sender: Option<RawSender> = self.section(&root, "sender");
         let hops: Option<Vec<RawHop>> = self.section(&root, "hops");
         let message: Option<RawMessage> = self.required(&root, root_span.clone(), "message");
+        let receivers: Option<RawReceivers> = self.section(&root, "receivers");
         let expect: Option<RawExpect> = self.section(&root, "expect");
         let variants: Option<Vec<RawVariant>> = self.section(&root, "variants");
         let variants = variants.unwrap_or_default();
@@ -175,7 +198,32 @@ impl<'a> Context<'a> {
         let message = message.and_then(|m| self.message(m));
         let sender = sender.map(|s| self.sender(s, message.as_ref()));
         let hops = hops.map_or_else(|| Some(Vec::new()), |h| self.hops(h));
-        let expect = expect.map_or_else(|| Some(Expectations::default()), |e| self.expect(e));
+        // The names expectations may use: every reference's, even one that
+        // does not resolve (that error is reported once, at the reference).
+        let profile_names: Option<Vec<String>> = match &receivers {
+            Some(r) => {
+                let mut names: Vec<String> = Vec::new();
+                for p in r.profiles.get_ref() {
+                    let name = profile_name(p.get_ref());
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                Some(names)
+            }
+            None if root.get("receivers").is_some() => None,
+            None => Some(Vec::new()),
+        };
+        let receivers = match receivers {
+            Some(r) => self.receivers(r),
+            // A [receivers] that did not deserialize: its errors are out.
+            None if root.get("receivers").is_some() => None,
+            None => Some(Receivers::default()),
+        };
+        let expect = expect.map_or_else(
+            || Some(Expectations::default()),
+            |e| self.expect(e, profile_names.as_deref()),
+        );
         let name = name.unwrap_or_else(|| {
             self.path
                 .file_stem()
@@ -199,6 +247,7 @@ impl<'a> Context<'a> {
             },
             hops: hops?,
             message: message?,
+            receivers: receivers?,
             expect: expect?,
         };
         if variants.is_empty() {
@@ -255,7 +304,7 @@ impl<'a> Context<'a> {
                 }
             }
             if let Some(raw) = v.expect {
-                match self.expect(raw) {
+                match self.expect(raw, profile_names.as_deref()) {
                     Some(e) => scenario.expect = e,
                     None => ok = false,
                 }
@@ -286,40 +335,8 @@ impl<'a> Context<'a> {
         self.section(root, key)
     }
 
-    /// Deserializes `value`, collecting every error: after each error the
-    /// offending key (or array element) is pruned and deserialization is
-    /// tried again, so one typo does not hide the next.
     fn deserialize<T: DeserializeOwned>(&mut self, value: &Spanned<DeValue<'_>>) -> Option<T> {
-        let mut value = value.clone();
-        let mut pruned: Vec<String> = Vec::new();
-        for _ in 0..256 {
-            match T::deserialize(ValueDeserializer::from(value.clone())) {
-                // With keys pruned the file has errors already; the partial
-                // value still goes through the semantic checks so that
-                // their errors are reported in the same pass.
-                Ok(v) => return Some(v),
-                Err(e) => {
-                    let span = e.span().unwrap_or_else(|| value.span());
-                    let message = e.message();
-                    let consequence = message
-                        .strip_prefix("missing field `")
-                        .and_then(|rest| rest.split('`').next())
-                        .is_some_and(|key| pruned.iter().any(|p| p == key));
-                    if consequence {
-                        return None;
-                    }
-                    self.error(span.clone(), humanize(message));
-                    match prune(&mut value, span.start) {
-                        Some(key) => {
-                            self.pruned.push(key.clone());
-                            pruned.push(key);
-                        }
-                        None => return None,
-                    }
-                }
-            }
-        }
-        None
+        deserialize_pruning(self.text, value, &mut self.diagnostics, &mut self.pruned)
     }
 
     fn dns(&mut self, raw: RawDns) -> Option<DnsSetup> {
@@ -328,7 +345,7 @@ impl<'a> Context<'a> {
         let base = self.path.parent().unwrap_or(Path::new("."));
         for zone in &raw.zones {
             let file = base.join(zone.get_ref());
-            let text = match std::fs::read_to_string(&file) {
+            let text = match self.zones.read(&file) {
                 Ok(t) => t,
                 Err(e) => {
                     self.error(
@@ -451,37 +468,401 @@ impl<'a> Context<'a> {
             ("mail_from", raw.mail_from.as_ref().map(|v| v.span())),
             ("dkim", raw.dkim.as_ref().map(|v| v.span())),
         ];
-        type Keys<'k> = &'k [(&'k str, Option<Range<usize>>)];
-        let (misplaced, owner): (Keys<'_>, &str) = match via {
-            Via::Relay => (&direct_only, "direct"),
-            Via::Direct => (&relay_only, "relay"),
-            Via::Smtp | Via::Ses => {
-                let name = if via == Via::Smtp { "smtp" } else { "ses" };
-                self.error(
-                    raw.via.span(),
-                    format!(
-                        "via = \"{name}\" is not available yet (it arrives with the {} issue); expected \"relay\" or \"direct\"",
-                        if via == Via::Smtp { "real-MTA" } else { "live-mode" }
-                    ),
-                );
-                return None;
+        let ses_only: [(&str, Option<Range<usize>>); 2] = [
+            (
+                "configuration_set",
+                raw.configuration_set.as_ref().map(|v| v.span()),
+            ),
+            ("tags", raw.tags.as_ref().map(|v| v.span())),
+        ];
+        let shared: [(&str, Option<Range<usize>>); 2] = [
+            ("egress_ip", raw.egress_ip.as_ref().map(|v| v.span())),
+            ("helo", raw.helo.as_ref().map(|v| v.span())),
+        ];
+        let smtp_only: [(&str, Option<Range<usize>>); 8] = [
+            ("address", raw.address.as_ref().map(|v| v.span())),
+            ("capture", raw.capture.as_ref().map(|v| v.span())),
+            ("tls", raw.tls.as_ref().map(|v| v.span())),
+            ("tls_ca", raw.tls_ca.as_ref().map(|v| v.span())),
+            ("tls_name", raw.tls_name.as_ref().map(|v| v.span())),
+            ("username", raw.username.as_ref().map(|v| v.span())),
+            ("password_env", raw.password_env.as_ref().map(|v| v.span())),
+            ("postfix", raw.postfix.as_ref().map(|v| v.span())),
+        ];
+        let mut misplaced: Vec<(&str, Range<usize>, &str)> = Vec::new();
+        let mut add = |keys: &[(&'static str, Option<Range<usize>>)], owner: &'static str| {
+            for (key, span) in keys {
+                if let Some(span) = span {
+                    misplaced.push((key, span.clone(), owner));
+                }
             }
         };
-        let mut ok = true;
-        for (key, span) in misplaced {
-            if let Some(span) = span {
-                self.error(
-                    span.clone(),
-                    format!("{key} applies only to via = \"{owner}\""),
-                );
-                ok = false;
+        match via {
+            Via::Relay => {
+                add(&direct_only, "\"direct\"");
+                add(&ses_only, "\"ses\"");
+                add(&smtp_only, "\"smtp\"");
             }
+            Via::Direct => {
+                add(&relay_only, "\"relay\"");
+                add(&ses_only, "\"ses\"");
+                add(&smtp_only, "\"smtp\"");
+            }
+            Via::Ses => {
+                // The region is the one relay key that applies to SES too.
+                add(&relay_only[1..], "\"relay\"");
+                add(&direct_only, "\"direct\"");
+                add(&shared, "\"relay\" or \"direct\" (SES picks its own hosts)");
+                add(&smtp_only, "\"smtp\"");
+            }
+            Via::Smtp => {
+                add(&relay_only, "\"relay\"");
+                add(
+                    &direct_only,
+                    "\"direct\" (a managed relay's signatures go in [sender.postfix])",
+                );
+                add(&ses_only, "\"ses\"");
+            }
+        }
+        let mut ok = true;
+        for (key, span, owner) in misplaced {
+            self.error(span, format!("{key} applies only to via = {owner}"));
+            ok = false;
         }
         let sender = match via {
             Via::Direct => self.direct_sender(raw, message).map(Sender::Direct),
-            _ => self.relay_sender(raw, message).map(Sender::Relay),
+            Via::Ses => self.ses_sender(raw).map(Sender::Ses),
+            Via::Smtp => self.smtp_sender(raw, message).map(Sender::Smtp),
+            Via::Relay => self.relay_sender(raw, message).map(Sender::Relay),
         };
         if ok { sender } else { None }
+    }
+
+    fn ses_sender(&mut self, raw: RawSender) -> Option<SesSender> {
+        let mut ok = true;
+        let region = match &raw.region {
+            Some(r) if !is_region(r.get_ref()) => {
+                self.error(
+                    r.span(),
+                    format!(
+                        "expected an AWS region such as \"us-east-1\", found \"{}\"",
+                        r.get_ref()
+                    ),
+                );
+                ok = false;
+                None
+            }
+            Some(r) => Some(r.get_ref().clone()),
+            None => None,
+        };
+        let configuration_set = match raw.configuration_set {
+            Some(c) if !is_ses_name(c.get_ref()) => {
+                self.error(
+                    c.span(),
+                    format!(
+                        "expected a configuration set name of 1 to 64 letters, digits, '-' or '_', found \"{}\"",
+                        c.get_ref()
+                    ),
+                );
+                ok = false;
+                None
+            }
+            Some(c) => Some(c.into_inner()),
+            None => None,
+        };
+        let mut tags = Vec::new();
+        for tag in raw.tags.map(|t| t.into_inner()).unwrap_or_default() {
+            for part in [&tag.name, &tag.value] {
+                if !is_ses_name(part.get_ref()) {
+                    self.error(
+                        part.span(),
+                        format!(
+                            "expected a tag name or value of 1 to 64 letters, digits, '-' or '_', found \"{}\"",
+                            part.get_ref()
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+            tags.push((tag.name.into_inner(), tag.value.into_inner()));
+        }
+        ok.then_some(SesSender {
+            region,
+            configuration_set,
+            tags,
+        })
+    }
+
+    /// DKIM signers (a direct sender's, a managed relay's); `ok` turns
+    /// false on an error.
+    fn signers(&mut self, raw: Vec<RawSigner>, ok: &mut bool) -> Vec<Signer> {
+        let mut signers = Vec::new();
+        for signer in raw {
+            if !is_domain_name(signer.domain.get_ref()) {
+                self.error(
+                    signer.domain.span(),
+                    format!(
+                        "expected a domain name, found \"{}\"",
+                        signer.domain.get_ref()
+                    ),
+                );
+                *ok = false;
+            }
+            if !is_selector(signer.selector.get_ref()) {
+                self.error(
+                    signer.selector.span(),
+                    format!(
+                        "expected a selector of 1 to 63 letters, digits or hyphens, found \"{}\"",
+                        signer.selector.get_ref()
+                    ),
+                );
+                *ok = false;
+            }
+            signers.push(Signer {
+                domain: signer.domain.get_ref().to_ascii_lowercase(),
+                selector: signer.selector.get_ref().clone(),
+                algorithm: match signer.key.unwrap_or(KeyName::Rsa2048) {
+                    KeyName::Rsa512 => KeyAlgorithm::Rsa(512),
+                    KeyName::Rsa1024 => KeyAlgorithm::Rsa(1024),
+                    KeyName::Rsa2048 => KeyAlgorithm::Rsa(2048),
+                    KeyName::Ed25519 => KeyAlgorithm::Ed25519,
+                },
+                publish: match signer.publish.unwrap_or(PublishName::Key) {
+                    PublishName::Key => Publish::Key,
+                    PublishName::Revoked => Publish::Revoked,
+                    PublishName::None => Publish::Nothing,
+                },
+            });
+        }
+        signers
+    }
+
+    /// An `IP:port` value; an error at its span otherwise.
+    fn socket_addr(&mut self, value: &Spanned<String>) -> Option<std::net::SocketAddr> {
+        let parsed = value.get_ref().parse().ok();
+        if parsed.is_none() {
+            self.error(
+                value.span(),
+                format!(
+                    "expected an address and port such as \"127.0.0.1:2525\", found \"{}\"",
+                    value.get_ref()
+                ),
+            );
+        }
+        parsed
+    }
+
+    /// `via = "smtp"`: an external relay by address, or a managed Postfix.
+    fn smtp_sender(&mut self, raw: RawSender, message: Option<&MessageSpec>) -> Option<SmtpSender> {
+        let mut ok = true;
+        let egress_ip = match &raw.egress_ip {
+            Some(ip) => match ip.get_ref().parse::<IpAddr>() {
+                Ok(ip) => Some(ip),
+                Err(_) => {
+                    self.error(
+                        ip.span(),
+                        format!("expected an IP address, found \"{}\"", ip.get_ref()),
+                    );
+                    None
+                }
+            },
+            None => {
+                self.error(
+                    raw.via.span(),
+                    "via = \"smtp\" needs egress_ip: the relay's public address, which the receiver evaluates SPF against",
+                );
+                None
+            }
+        };
+        let relay = match (&raw.address, raw.postfix) {
+            (Some(address), None) => {
+                let address = self.socket_addr(address);
+                let capture = match &raw.capture {
+                    Some(c) => self.socket_addr(c),
+                    None => {
+                        self.error(
+                            raw.via.span(),
+                            "an external relay needs capture: the address (such as \"127.0.0.1:2526\") where the harness receives the relay's onward delivery; point the relay's relayhost there",
+                        );
+                        None
+                    }
+                };
+                if let Some(h) = &raw.helo {
+                    self.error(
+                        h.span(),
+                        "helo applies only to a managed relay ([sender.postfix]); an external relay greets with its own name",
+                    );
+                    ok = false;
+                }
+                let tls = match raw.tls.as_ref().map(|t| *t.get_ref()) {
+                    Some(TlsName::StartTls) => SmtpTls::StartTls {
+                        name: raw
+                            .tls_name
+                            .as_ref()
+                            .map(|n| n.get_ref().clone())
+                            .or_else(|| address.map(|a| a.ip().to_string()))
+                            .unwrap_or_default(),
+                        ca: raw.tls_ca.as_ref().map(|ca| {
+                            self.path
+                                .parent()
+                                .unwrap_or(Path::new("."))
+                                .join(ca.get_ref())
+                        }),
+                    },
+                    _ => {
+                        for (key, value) in [("tls_ca", &raw.tls_ca), ("tls_name", &raw.tls_name)] {
+                            if let Some(v) = value {
+                                self.error(v.span(), format!("{key} needs tls = \"starttls\""));
+                                ok = false;
+                            }
+                        }
+                        SmtpTls::None
+                    }
+                };
+                let auth = match (&raw.username, &raw.password_env) {
+                    (Some(user), Some(var)) => {
+                        let name = var.get_ref();
+                        let valid = !name.is_empty()
+                            && !name.starts_with(|c: char| c.is_ascii_digit())
+                            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                        if !valid {
+                            self.error(
+                                var.span(),
+                                format!(
+                                    "expected the name of an environment variable holding the password (letters, digits, '_'), found \"{name}\""
+                                ),
+                            );
+                            ok = false;
+                        }
+                        Some(SmtpAuth {
+                            username: user.get_ref().clone(),
+                            password_env: name.clone(),
+                        })
+                    }
+                    (Some(user), None) => {
+                        self.error(
+                            user.span(),
+                            "username needs password_env: the environment variable that holds the password (never the password itself)",
+                        );
+                        ok = false;
+                        None
+                    }
+                    (None, Some(var)) => {
+                        self.error(var.span(), "password_env needs username");
+                        ok = false;
+                        None
+                    }
+                    (None, None) => None,
+                };
+                match (address, capture) {
+                    (Some(address), Some(capture)) => Some(SmtpRelay::External(ExternalRelay {
+                        address,
+                        capture,
+                        tls,
+                        auth,
+                    })),
+                    _ => None,
+                }
+            }
+            (None, Some(postfix)) => {
+                let external_only = [
+                    ("capture", raw.capture.as_ref().map(|v| v.span())),
+                    ("tls", raw.tls.as_ref().map(|v| v.span())),
+                    ("tls_ca", raw.tls_ca.as_ref().map(|v| v.span())),
+                    ("tls_name", raw.tls_name.as_ref().map(|v| v.span())),
+                    ("username", raw.username.as_ref().map(|v| v.span())),
+                    ("password_env", raw.password_env.as_ref().map(|v| v.span())),
+                ];
+                for (key, span) in external_only {
+                    if let Some(span) = span {
+                        self.error(
+                            span,
+                            format!("{key} applies only to an external relay (address), not to [sender.postfix]"),
+                        );
+                        ok = false;
+                    }
+                }
+                let postfix = postfix.into_inner();
+                let backend = match postfix.backend.map(|b| b.into_inner()) {
+                    Some(BackendName::Container) => MtaBackend::Container {
+                        image: postfix
+                            .image
+                            .as_ref()
+                            .map(|i| i.get_ref().clone())
+                            .unwrap_or_else(|| crate::mta::DEFAULT_IMAGE.to_string()),
+                    },
+                    _ => {
+                        if let Some(image) = &postfix.image {
+                            self.error(image.span(), "image needs backend = \"container\"");
+                            ok = false;
+                        }
+                        MtaBackend::Native
+                    }
+                };
+                let mail_from_domain = match &postfix.mail_from_domain {
+                    Some(d) if !is_domain_name(d.get_ref()) => {
+                        self.error(
+                            d.span(),
+                            format!("expected a domain name, found \"{}\"", d.get_ref()),
+                        );
+                        ok = false;
+                        None
+                    }
+                    Some(d) => Some(d.get_ref().to_ascii_lowercase()),
+                    None => None,
+                };
+                let raw_signers = postfix.dkim.map(|d| d.into_inner()).unwrap_or_default();
+                for signer in &raw_signers {
+                    if signer.key == Some(KeyName::Ed25519) {
+                        self.error(
+                            signer.domain.span(),
+                            "the managed relay signs with RSA keys only (OpenDKIM 2.11 uses one algorithm for all its keys); expected key = \"rsa-1024\", \"rsa-2048\" or \"rsa-512\"",
+                        );
+                        ok = false;
+                    }
+                }
+                let signers = self.signers(raw_signers, &mut ok);
+                let helo = match &raw.helo {
+                    Some(h) if !is_domain_name(h.get_ref()) => {
+                        self.error(
+                            h.span(),
+                            format!("expected a host name, found \"{}\"", h.get_ref()),
+                        );
+                        ok = false;
+                        String::new()
+                    }
+                    Some(h) => h.get_ref().to_ascii_lowercase(),
+                    None => format!(
+                        "mta.{}",
+                        message
+                            .and_then(|m| address_domain(&m.from))
+                            .unwrap_or_else(|| "sender.test".into())
+                    ),
+                };
+                Some(SmtpRelay::Postfix(PostfixRelay {
+                    backend,
+                    mail_from_domain,
+                    signers,
+                    helo,
+                }))
+            }
+            (Some(_), Some(postfix)) => {
+                self.error(
+                    postfix.span(),
+                    "address (a relay you run) and [sender.postfix] (a relay the harness runs) exclude each other",
+                );
+                None
+            }
+            (None, None) => {
+                self.error(
+                    raw.via.span(),
+                    "via = \"smtp\" needs address (an SMTP relay you run, such as \"127.0.0.1:2525\") or [sender.postfix] (a Postfix + OpenDKIM relay the harness runs)",
+                );
+                None
+            }
+        };
+        let (relay, egress_ip) = (relay?, egress_ip?);
+        ok.then_some(SmtpSender { relay, egress_ip })
     }
 
     fn direct_sender(
@@ -540,44 +921,10 @@ impl<'a> Context<'a> {
             Some(m) => Some(m.get_ref().clone()),
             None => None,
         };
-        let mut signers = Vec::new();
-        for signer in raw.dkim.map(|d| d.into_inner()).unwrap_or_default() {
-            if !is_domain_name(signer.domain.get_ref()) {
-                self.error(
-                    signer.domain.span(),
-                    format!(
-                        "expected a domain name, found \"{}\"",
-                        signer.domain.get_ref()
-                    ),
-                );
-                ok = false;
-            }
-            if !is_selector(signer.selector.get_ref()) {
-                self.error(
-                    signer.selector.span(),
-                    format!(
-                        "expected a selector of 1 to 63 letters, digits or hyphens, found \"{}\"",
-                        signer.selector.get_ref()
-                    ),
-                );
-                ok = false;
-            }
-            signers.push(Signer {
-                domain: signer.domain.get_ref().to_ascii_lowercase(),
-                selector: signer.selector.get_ref().clone(),
-                algorithm: match signer.key.unwrap_or(KeyName::Rsa2048) {
-                    KeyName::Rsa512 => KeyAlgorithm::Rsa(512),
-                    KeyName::Rsa1024 => KeyAlgorithm::Rsa(1024),
-                    KeyName::Rsa2048 => KeyAlgorithm::Rsa(2048),
-                    KeyName::Ed25519 => KeyAlgorithm::Ed25519,
-                },
-                publish: match signer.publish.unwrap_or(PublishName::Key) {
-                    PublishName::Key => Publish::Key,
-                    PublishName::Revoked => Publish::Revoked,
-                    PublishName::None => Publish::Nothing,
-                },
-            });
-        }
+        let signers = self.signers(
+            raw.dkim.map(|d| d.into_inner()).unwrap_or_default(),
+            &mut ok,
+        );
         let egress_ip = egress_ip?;
         ok.then_some(DirectSender {
             egress_ip,
@@ -997,7 +1344,91 @@ impl<'a> Context<'a> {
         })
     }
 
-    fn expect(&mut self, raw: RawExpect) -> Option<Expectations> {
+    /// `[receivers]`: every named profile resolved and loaded (errors in a
+    /// profile file are reported against that file).
+    fn receivers(&mut self, raw: RawReceivers) -> Option<Receivers> {
+        let mut ok = true;
+        if raw.profiles.get_ref().is_empty() {
+            self.error(
+                raw.profiles.span(),
+                "expected at least one receiver profile name, found none",
+            );
+            ok = false;
+        }
+        let mut profiles: Vec<crate::receiver::Profile> = Vec::new();
+        for reference in raw.profiles.get_ref() {
+            let file = match crate::receiver::resolve(reference.get_ref(), self.path) {
+                Ok(file) => file,
+                Err(message) => {
+                    self.error(reference.span(), message);
+                    ok = false;
+                    continue;
+                }
+            };
+            match crate::receiver::load_profile(&file) {
+                Ok(profile) if profiles.iter().any(|p| p.name == profile.name) => {
+                    self.error(
+                        reference.span(),
+                        format!(
+                            "expected each profile once, found \"{}\" twice",
+                            profile.name
+                        ),
+                    );
+                    ok = false;
+                }
+                Ok(profile) => profiles.push(profile),
+                Err(errors) => {
+                    self.other_files.push(errors);
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(Receivers {
+            profiles,
+            bulk: raw.bulk,
+        })
+    }
+
+    /// `profiles`: the names `[receivers]` gives, `None` when that section
+    /// had errors (expectations about receivers are then not checked).
+    fn expect(&mut self, raw: RawExpect, profiles: Option<&[String]>) -> Option<Expectations> {
+        let mut receivers = Vec::new();
+        let mut ok = true;
+        for (name, disposition) in raw.receivers.unwrap_or_default() {
+            match profiles {
+                Some([]) => {
+                    self.error(
+                        name.span(),
+                        format!(
+                            "expect.receivers needs [receivers] profiles = [\"{}\", ...]",
+                            name.get_ref()
+                        ),
+                    );
+                    ok = false;
+                }
+                Some(known) if !known.contains(name.get_ref()) => {
+                    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                    self.error(
+                        name.span(),
+                        format!(
+                            "expected one of {} (the profiles [receivers] names), found \"{}\"",
+                            quoted_list(&known),
+                            name.get_ref()
+                        ),
+                    );
+                    ok = false;
+                }
+                _ => {}
+            }
+            receivers.push((name.into_inner(), disposition));
+        }
+        // In the order [receivers] names them.
+        if let Some(known) = profiles {
+            receivers.sort_by_key(|(name, _)| known.iter().position(|k| k == name));
+        }
+        if !ok {
+            return None;
+        }
         let outcome = match &raw.outcome {
             None => None,
             Some(o) => match o.get_ref().as_str() {
@@ -1020,6 +1451,7 @@ impl<'a> Context<'a> {
             },
         };
         Some(Expectations {
+            receivers,
             outcome,
             return_path_domain: raw.return_path_domain.map(|d| d.to_ascii_lowercase()),
             spf: raw.spf.map(|s| SpfExpectation {
@@ -1052,6 +1484,75 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The name a profile reference gives its profile: the file name without
+/// `.toml` (`"docomo"`, `"../mine/strict.toml"` → `strict`).
+fn profile_name(reference: &str) -> String {
+    let last = reference.rsplit(['/', '\\']).next().unwrap_or(reference);
+    last.strip_suffix(".toml").unwrap_or(last).to_string()
+}
+
+/// Parses a TOML document of `text`, every syntax error a diagnostic;
+/// `None` when there was one. Scenario files and receiver profiles read
+/// their text through it.
+pub(crate) fn parse_document<'t>(
+    text: &'t str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Spanned<DeValue<'t>>> {
+    let (root, syntax) = DeTable::parse_recoverable(text);
+    for e in &syntax {
+        let span = e.span().unwrap_or(0..0);
+        diagnostics.push(Diagnostic::at(text, span, humanize(e.message())));
+    }
+    if !syntax.is_empty() {
+        return None;
+    }
+    let span = root.span();
+    Some(Spanned::new(span, DeValue::Table(root.into_inner())))
+}
+
+/// Deserializes `value` (a part of `text`), collecting every error into
+/// `diagnostics`: after each error the offending key (or array element) is
+/// pruned and deserialization is tried again, so one typo does not hide
+/// the next. The names of pruned keys go to `pruned`, so that later
+/// "missing" checks can stay quiet about them.
+pub(crate) fn deserialize_pruning<T: DeserializeOwned>(
+    text: &str,
+    value: &Spanned<DeValue<'_>>,
+    diagnostics: &mut Vec<Diagnostic>,
+    pruned_keys: &mut Vec<String>,
+) -> Option<T> {
+    let mut value = value.clone();
+    let mut pruned: Vec<String> = Vec::new();
+    for _ in 0..256 {
+        match T::deserialize(ValueDeserializer::from(value.clone())) {
+            // With keys pruned the file has errors already; the partial
+            // value still goes through the semantic checks so that
+            // their errors are reported in the same pass.
+            Ok(v) => return Some(v),
+            Err(e) => {
+                let span = e.span().unwrap_or_else(|| value.span());
+                let message = e.message();
+                let consequence = message
+                    .strip_prefix("missing field `")
+                    .and_then(|rest| rest.split('`').next())
+                    .is_some_and(|key| pruned.iter().any(|p| p == key));
+                if consequence {
+                    return None;
+                }
+                diagnostics.push(Diagnostic::at(text, span.clone(), humanize(message)));
+                match prune(&mut value, span.start) {
+                    Some(key) => {
+                        pruned_keys.push(key.clone());
+                        pruned.push(key);
+                    }
+                    None => return None,
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Removes the innermost key or array element whose key or value holds
 /// byte `at`; returns the removed key's name (`[i]` for an element).
 fn prune(value: &mut Spanned<DeValue<'_>>, at: usize) -> Option<String> {
@@ -1061,7 +1562,13 @@ fn prune(value: &mut Spanned<DeValue<'_>>, at: usize) -> Option<String> {
             let hit = table
                 .iter()
                 .find(|(k, v)| contains(k.span()) || contains(v.span()))
-                .map(|(k, _)| k.clone())?;
+                .map(|(k, _)| k.clone());
+            let Some(hit) = hit else {
+                // An array of tables spans only its first `[[header]]`:
+                // look inside every child.
+                let keys: Vec<_> = table.iter().map(|(k, _)| k.clone()).collect();
+                return keys.iter().find_map(|k| prune(table.get_mut(k)?, at));
+            };
             if let Some(child) = table.get_mut(&hit)
                 && !contains(hit.span())
                 && let Some(inner) = prune(child, at)
@@ -1072,7 +1579,11 @@ fn prune(value: &mut Spanned<DeValue<'_>>, at: usize) -> Option<String> {
             Some(hit.get_ref().to_string())
         }
         DeValue::Array(array) => {
-            let index = array.iter().position(|v| contains(v.span()))?;
+            let Some(index) = array.iter().position(|v| contains(v.span())) else {
+                // The elements of an array of tables span only their
+                // headers: the offset may be in a body.
+                return (0..array.len()).find_map(|i| prune(&mut array.as_mut()[i], at));
+            };
             if let Some(inner) = prune(&mut array.as_mut()[index], at) {
                 return Some(inner);
             }
@@ -1141,6 +1652,15 @@ fn is_selector(selector: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+/// SES configuration set names, tag names and values: 1 to 64 ASCII
+/// letters, digits, `-` or `_`.
+fn is_ses_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 fn is_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
@@ -1154,7 +1674,7 @@ fn is_region(region: &str) -> bool {
             .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn quoted_list(items: &[&str]) -> String {
+pub(crate) fn quoted_list(items: &[&str]) -> String {
     items
         .iter()
         .map(|i| format!("\"{i}\""))
@@ -1207,6 +1727,140 @@ fn humanize(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MESSAGE: &str =
+        "[message]\nfrom = \"a@example.com\"\nto = [\"b@receiver.test\"]\nsubject = \"s\"\n";
+
+    fn smtp_errors(sender: &str) -> Vec<String> {
+        let text = format!("[sender]\nvia = \"smtp\"\n{sender}\n{MESSAGE}");
+        match load_str(&text, Path::new("smtp.toml")) {
+            Ok(_) => Vec::new(),
+            Err(files) => files
+                .into_iter()
+                .flat_map(|f| f.diagnostics)
+                .map(|d| d.message)
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn smtp_senders_load() {
+        let text = format!(
+            "[sender]\nvia = \"smtp\"\negress_ip = \"192.0.2.1\"\n\
+             [sender.postfix]\nmail_from_domain = \"Bounce.example.com\"\n\
+             dkim = [{{ domain = \"example.com\", selector = \"mta\", publish = \"none\" }}]\n{MESSAGE}"
+        );
+        let scenario = load_str(&text, Path::new("m.toml")).unwrap().remove(0);
+        let Sender::Smtp(SmtpSender {
+            relay: SmtpRelay::Postfix(p),
+            egress_ip,
+        }) = scenario.sender
+        else {
+            panic!("{:?}", scenario.sender)
+        };
+        assert_eq!(egress_ip.to_string(), "192.0.2.1");
+        assert_eq!(p.backend, MtaBackend::Native);
+        assert_eq!(p.mail_from_domain.as_deref(), Some("bounce.example.com"));
+        assert_eq!(p.helo, "mta.example.com");
+        assert_eq!(p.signers[0].publish, Publish::Nothing);
+
+        let text = format!(
+            "[sender]\nvia = \"smtp\"\naddress = \"127.0.0.1:2525\"\ncapture = \"127.0.0.1:2526\"\n\
+             egress_ip = \"192.0.2.1\"\ntls = \"starttls\"\ntls_ca = \"ca.pem\"\n\
+             username = \"app\"\npassword_env = \"RELAY_PASSWORD\"\n{MESSAGE}"
+        );
+        let scenario = load_str(&text, Path::new("dir/e.toml")).unwrap().remove(0);
+        let Sender::Smtp(SmtpSender {
+            relay: SmtpRelay::External(e),
+            ..
+        }) = scenario.sender
+        else {
+            panic!("{:?}", scenario.sender)
+        };
+        assert_eq!(e.address.to_string(), "127.0.0.1:2525");
+        assert_eq!(
+            e.tls,
+            SmtpTls::StartTls {
+                name: "127.0.0.1".into(),
+                ca: Some(PathBuf::from("dir/ca.pem")),
+            }
+        );
+        assert_eq!(e.auth.unwrap().password_env, "RELAY_PASSWORD");
+    }
+
+    #[test]
+    fn smtp_sender_errors() {
+        let cases: &[(&str, &str)] = &[
+            ("", "needs egress_ip"),
+            ("egress_ip = \"192.0.2.1\"", "needs address"),
+            (
+                "egress_ip = \"192.0.2.1\"\naddress = \"127.0.0.1:25\"",
+                "an external relay needs capture",
+            ),
+            (
+                "egress_ip = \"192.0.2.1\"\naddress = \"localhost\"\ncapture = \"127.0.0.1:1\"",
+                "expected an address and port such as \"127.0.0.1:2525\", found \"localhost\"",
+            ),
+            (
+                "egress_ip = \"192.0.2.1\"\naddress = \"127.0.0.1:25\"\ncapture = \"127.0.0.1:1\"\nusername = \"u\"",
+                "username needs password_env",
+            ),
+            (
+                "egress_ip = \"192.0.2.1\"\naddress = \"127.0.0.1:25\"\ncapture = \"127.0.0.1:1\"\nusername = \"u\"\npassword_env = \"hunter2!\"",
+                "expected the name of an environment variable",
+            ),
+            (
+                "egress_ip = \"192.0.2.1\"\naddress = \"127.0.0.1:25\"\ncapture = \"127.0.0.1:1\"\ntls_ca = \"x.pem\"",
+                "tls_ca needs tls = \"starttls\"",
+            ),
+            (
+                "egress_ip = \"192.0.2.1\"\naddress = \"127.0.0.1:25\"\ncapture = \"127.0.0.1:1\"\nhelo = \"h.test\"",
+                "helo applies only to a managed relay",
+            ),
+            (
+                "egress_ip = \"192.0.2.1\"\naddress = \"127.0.0.1:25\"\npostfix = {}",
+                "exclude each other",
+            ),
+            (
+                "egress_ip = \"192.0.2.1\"\ncapture = \"127.0.0.1:1\"\npostfix = {}",
+                "capture applies only to an external relay",
+            ),
+            (
+                "egress_ip = \"192.0.2.1\"\npostfix = { image = \"x:1\" }",
+                "image needs backend = \"container\"",
+            ),
+            (
+                "egress_ip = \"192.0.2.1\"\npostfix = { backend = \"docker\" }",
+                "expected one of \"native\" or \"container\", found \"docker\"",
+            ),
+            (
+                "egress_ip = \"192.0.2.1\"\npostfix = { dkim = [{ domain = \"e.test\", selector = \"s\", key = \"ed25519\" }] }",
+                "signs with RSA keys only",
+            ),
+            (
+                "egress_ip = \"192.0.2.1\"\nmail_from_domain = \"b.example.com\"\npostfix = {}",
+                "mail_from_domain applies only to via = \"relay\"",
+            ),
+        ];
+        for (sender, expected) in cases {
+            let errors = smtp_errors(sender);
+            assert!(
+                errors.iter().any(|e| e.contains(expected)),
+                "{sender:?}: expected an error containing {expected:?}, found {errors:?}"
+            );
+        }
+        let errors = smtp_errors("egress_ip = \"192.0.2.1\"\npostfix = {}");
+        assert!(errors.is_empty(), "{errors:?}");
+        // The other senders refuse the smtp keys.
+        let text = format!("[sender]\nvia = \"relay\"\naddress = \"127.0.0.1:25\"\n{MESSAGE}");
+        let errors = load_str(&text, Path::new("r.toml")).unwrap_err();
+        assert!(
+            errors[0].diagnostics[0]
+                .message
+                .contains("address applies only to via = \"smtp\""),
+            "{errors:?}"
+        );
+    }
 
     #[test]
     fn optional_sections_may_be_left_out() {

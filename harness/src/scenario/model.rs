@@ -6,7 +6,9 @@ use crate::scenario::raw::{DkimResultName, DmarcResultName, PolicyName, SpfResul
 pub use crate::{
     hop::{HopIdentity, HopKind},
     keys::KeyAlgorithm,
+    mta::{MtaBackend, PostfixRelay},
     relay::{MxFailure, SesIdentity},
+    send::{ExternalRelay, SmtpAuth, SmtpTls},
 };
 
 /// One scenario file, checked and ready to run.
@@ -22,6 +24,9 @@ pub struct Scenario {
     /// Intermediaries between the sender and the receiver, in order.
     pub hops: Vec<HopIdentity>,
     pub message: MessageSpec,
+    /// The receiver profiles the capture acts as (`[receivers]`); none
+    /// when the scenario names none.
+    pub receivers: crate::receiver::Receivers,
     pub expect: Expectations,
 }
 
@@ -48,6 +53,57 @@ pub enum Sender {
     /// Straight to the next hop, as written, from a given address: a
     /// third-party sender, a spoofer, a server of one's own.
     Direct(DirectSender),
+    /// Through real Amazon SES (`SendEmail` with raw MIME); runs only in
+    /// live mode (feature `live`).
+    Ses(SesSender),
+    /// Through a real SMTP relay: one given by address, or a Postfix +
+    /// OpenDKIM relay that the harness runs.
+    Smtp(SmtpSender),
+}
+
+/// A sender through an SMTP relay (`via = "smtp"`).
+#[derive(Clone, Debug)]
+pub struct SmtpSender {
+    pub relay: SmtpRelay,
+    /// The address the receiver evaluates SPF against: the relay's
+    /// onward connections reach the capture declared as coming from it.
+    pub egress_ip: std::net::IpAddr,
+}
+
+/// Which relay.
+#[derive(Clone, Debug)]
+pub enum SmtpRelay {
+    /// A relay someone runs, by address (`address`).
+    External(ExternalRelay),
+    /// A Postfix + OpenDKIM relay the harness configures and runs
+    /// (`[sender.postfix]`).
+    Postfix(PostfixRelay),
+}
+
+impl SmtpRelay {
+    /// One line for reports: `SMTP relay 127.0.0.1:2525`, `Postfix +
+    /// OpenDKIM (native)`.
+    pub fn describe(&self) -> String {
+        match self {
+            SmtpRelay::External(relay) => format!("SMTP relay {}", relay.address),
+            SmtpRelay::Postfix(p) => match &p.backend {
+                MtaBackend::Native => "Postfix + OpenDKIM (native)".into(),
+                MtaBackend::Container { image } => format!("Postfix + OpenDKIM ({image})"),
+            },
+        }
+    }
+}
+
+/// A sender through real Amazon SES. The account, credentials and region
+/// come from the environment (aws-config's default chain).
+#[derive(Clone, Debug, Default)]
+pub struct SesSender {
+    /// The region to send from; the environment's when not given.
+    pub region: Option<String>,
+    /// `ConfigurationSetName` of the send.
+    pub configuration_set: Option<String>,
+    /// `EmailTags`: name and value pairs.
+    pub tags: Vec<(String, String)>,
 }
 
 /// A sender without a relay.
@@ -115,6 +171,9 @@ pub enum AttachmentData {
 /// What the scenario expects; every part is optional.
 #[derive(Clone, Debug, Default)]
 pub struct Expectations {
+    /// The disposition expected of each named receiver profile, in the
+    /// order of `[receivers] profiles`.
+    pub receivers: Vec<(String, crate::report::Disposition)>,
     pub outcome: Option<Outcome>,
     pub return_path_domain: Option<String>,
     pub spf: Option<SpfExpectation>,

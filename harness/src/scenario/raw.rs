@@ -39,6 +39,48 @@ pub(crate) struct RawSender {
     pub helo: Option<Spanned<String>>,
     pub mail_from: Option<Spanned<String>>,
     pub dkim: Option<Spanned<Vec<RawSigner>>>,
+    pub configuration_set: Option<Spanned<String>>,
+    pub tags: Option<Spanned<Vec<RawTag>>>,
+    pub address: Option<Spanned<String>>,
+    pub capture: Option<Spanned<String>>,
+    pub tls: Option<Spanned<TlsName>>,
+    pub tls_ca: Option<Spanned<String>>,
+    pub tls_name: Option<Spanned<String>>,
+    pub username: Option<Spanned<String>>,
+    pub password_env: Option<Spanned<String>>,
+    pub postfix: Option<Spanned<RawPostfix>>,
+}
+
+/// `[sender.postfix]`: a Postfix + OpenDKIM relay the harness runs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPostfix {
+    pub backend: Option<Spanned<BackendName>>,
+    pub image: Option<Spanned<String>>,
+    pub mail_from_domain: Option<Spanned<String>>,
+    pub dkim: Option<Spanned<Vec<RawSigner>>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum BackendName {
+    Native,
+    Container,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum TlsName {
+    None,
+    StartTls,
+}
+
+/// An SES message tag (`EmailTags`), for `via = "ses"`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTag {
+    pub name: Spanned<String>,
+    pub value: Spanned<String>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -162,6 +204,16 @@ pub(crate) struct RawExpect {
     pub dkim: Option<Vec<RawExpectDkim>>,
     pub dmarc: Option<RawExpectDmarc>,
     pub arc: Option<RawExpectArc>,
+    /// Profile name → expected disposition.
+    pub receivers: Option<std::collections::BTreeMap<Spanned<String>, crate::report::Disposition>>,
+}
+
+/// `[receivers]`: the receiver profiles that judge the message.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawReceivers {
+    pub profiles: Spanned<Vec<Spanned<String>>>,
+    pub bulk: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,7 +6,7 @@ use super::SubmitReply;
 use crate::{
     keys::{KeyCache, KeyError, sign},
     scenario::{DirectSender, Publish},
-    smtp::deliver,
+    smtp::{ClientTls, deliver_tls},
 };
 
 /// The headers a direct sender's signatures cover, where present.
@@ -71,21 +71,24 @@ pub fn sign_direct(
 }
 
 /// Sends the signed message straight to `next_hop` from the sender's
-/// address; the next hop's reply is the outcome.
+/// address (over STARTTLS when offered and `tls` says whom to trust); the
+/// next hop's reply is the outcome.
 pub async fn send_direct(
     sender: &DirectSender,
     mail_from: &str,
     rcpt_to: &[String],
     message: &[u8],
     next_hop: SocketAddr,
+    tls: Option<&ClientTls>,
 ) -> Result<SubmitReply, DirectError> {
-    match deliver(
+    match deliver_tls(
         next_hop,
         sender.egress_ip,
         &sender.helo,
         mail_from,
         rcpt_to,
         message,
+        tls,
     )
     .await
     {

@@ -7,7 +7,7 @@ use lettre::{
 };
 use tokio::{io::AsyncWriteExt, net::TcpStream};
 
-use super::{Reply, proxy_v1_line};
+use super::{ClientTls, Reply, proxy_v1_line};
 
 /// Why onward delivery did not end in a 250.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +23,8 @@ pub enum DeliveryError {
     Refused { code: u16, text: String },
     #[error("smtp error: {0}")]
     Smtp(String),
+    #[error("starttls with the next hop failed: {0}")]
+    Tls(String),
 }
 
 impl DeliveryError {
@@ -42,7 +44,8 @@ impl DeliveryError {
 
 /// Delivers `message` to `next_hop` from `egress_ip` (declared with a PROXY
 /// v1 header, which the capture trusts from loopback peers), saying `helo`.
-/// Returns the next hop's final reply.
+/// Returns the next hop's final reply. Always in plain text: see
+/// [`deliver_tls`].
 pub async fn deliver(
     next_hop: SocketAddr,
     egress_ip: IpAddr,
@@ -50,6 +53,22 @@ pub async fn deliver(
     mail_from: &str,
     rcpt_to: &[String],
     message: &[u8],
+) -> Result<Reply, DeliveryError> {
+    deliver_tls(next_hop, egress_ip, helo, mail_from, rcpt_to, message, None).await
+}
+
+/// [`deliver`], upgrading the connection with STARTTLS when the next hop
+/// offers it and `tls` says whom to trust; the certificate must then verify
+/// against that root for that host name, or the delivery fails. Without
+/// `tls` the message goes in plain text even when TLS is offered.
+pub async fn deliver_tls(
+    next_hop: SocketAddr,
+    egress_ip: IpAddr,
+    helo: &str,
+    mail_from: &str,
+    rcpt_to: &[String],
+    message: &[u8],
+    tls: Option<&ClientTls>,
 ) -> Result<Reply, DeliveryError> {
     let mut stream =
         TcpStream::connect(next_hop)
@@ -86,12 +105,24 @@ pub async fn deliver(
         .map(|r| parse(r))
         .collect::<Result<Vec<_>, _>>()?;
     let envelope = Envelope::new(from, to).map_err(|e| DeliveryError::Smtp(e.to_string()))?;
-    let mut connection = AsyncSmtpConnection::connect_with_transport(
-        Box::new(stream),
-        &ClientId::Domain(helo.into()),
-    )
-    .await
-    .map_err(smtp_error)?;
+    let client_id = ClientId::Domain(helo.into());
+    let mut connection = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &client_id)
+        .await
+        .map_err(smtp_error)?;
+    if let Some(tls) = tls
+        && connection.can_starttls()
+    {
+        let parameters = tls
+            .parameters()
+            .map_err(|e| DeliveryError::Tls(e.to_string()))?;
+        connection
+            .starttls(parameters, &client_id)
+            .await
+            .map_err(|e| match e.status() {
+                Some(_) => smtp_error(e),
+                None => DeliveryError::Tls(e.to_string()),
+            })?;
+    }
     // lettre ends the data with CRLF "." CRLF itself: hand it the message
     // without its final line break so the bytes arrive unchanged.
     let data = message.strip_suffix(b"\r\n").unwrap_or(message);

@@ -21,6 +21,9 @@ pub struct Transaction {
     pub helo: String,
     /// Whether the client greeted with EHLO.
     pub esmtp: bool,
+    /// The TLS protocol version after STARTTLS (`TLSv1.3`); `None` in
+    /// plain text.
+    pub tls: Option<String>,
     /// The reverse-path without angle brackets; `""` for the null path.
     pub mail_from: String,
     /// The MAIL FROM parameters, keywords upper-cased.
@@ -42,6 +45,7 @@ impl Transaction {
             proxied: false,
             helo: String::new(),
             esmtp: false,
+            tls: None,
             mail_from: String::new(),
             mail_params: Vec::new(),
             rcpt_to: Vec::new(),

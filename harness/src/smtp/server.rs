@@ -29,6 +29,8 @@ pub struct ServerConfig {
     pub accept_proxy: bool,
     /// The text after `220 <hostname> ESMTP` in the greeting.
     pub greeting: String,
+    /// STARTTLS: offered in the EHLO reply when set. Default `None`.
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
 impl Default for ServerConfig {
@@ -40,6 +42,7 @@ impl Default for ServerConfig {
             max_line_length: 4096,
             accept_proxy: false,
             greeting: "mailharness".to_string(),
+            tls: None,
         }
     }
 }

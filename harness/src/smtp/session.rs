@@ -8,6 +8,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::command::strip_eol;
+use super::stream::Stream;
+use super::tls::version_name;
 use super::wire::{LineRead, Message, Wire};
 use super::{
     Command, CommandError, Handler, Reply, ServerConfig, Transaction, parse_command, parse_proxy_v1,
@@ -30,6 +32,9 @@ pub(super) async fn serve<H: Handler>(
 enum Flow {
     Continue,
     Close,
+    /// The 220 for STARTTLS is queued: flush it, then hand the socket to
+    /// the TLS handshake.
+    StartTls,
 }
 
 struct Session<H> {
@@ -55,7 +60,7 @@ impl<H: Handler> Session<H> {
     }
 
     async fn run<S: AsyncRead + AsyncWrite + Unpin>(mut self, stream: S) -> io::Result<()> {
-        let mut wire = Wire::new(stream);
+        let mut wire = Wire::new(Stream::Plain(stream));
         let greeting = format!("{} ESMTP {}", self.config.hostname, self.config.greeting);
         wire.queue(&Reply::new(220, greeting.trim_end()));
         wire.flush().await?;
@@ -83,10 +88,52 @@ impl<H: Handler> Session<H> {
                 }
                 continue;
             }
-            if let Flow::Close = self.command(text, &mut wire).await? {
-                wire.flush().await?;
-                return Ok(());
+            match self.command(text, &mut wire).await? {
+                Flow::Continue => {}
+                Flow::Close => {
+                    wire.flush().await?;
+                    return Ok(());
+                }
+                Flow::StartTls => {
+                    wire.flush().await?;
+                    // Bytes the client sent before the handshake are
+                    // dropped with the plain reader (RFC 3207 §4).
+                    let stream = wire.into_inner();
+                    let (Stream::Plain(plain), Some(config)) = (stream, &self.config.tls) else {
+                        return Ok(());
+                    };
+                    let tls = tokio_rustls::TlsAcceptor::from(Arc::clone(config))
+                        .accept(plain)
+                        .await?;
+                    let version = tls.get_ref().1.protocol_version().map(version_name);
+                    self.start_over(version);
+                    wire = Wire::new(Stream::Tls(Box::new(tls)));
+                }
             }
+        }
+    }
+
+    /// After the TLS handshake the session starts over: the client must
+    /// greet again and nothing said in plain text counts (RFC 3207 §4.2).
+    /// The client IP of a PROXY header stays: it describes the socket.
+    fn start_over(&mut self, version: Option<String>) {
+        self.reset();
+        self.greeted = false;
+        self.tx.helo.clear();
+        self.tx.esmtp = false;
+        self.tx.tls = Some(version.unwrap_or_else(|| "TLS".to_string()));
+    }
+
+    /// The reply to STARTTLS; `None` when the upgrade may go ahead.
+    fn starttls(&self) -> Option<Reply> {
+        if self.config.tls.is_none() {
+            Some(Reply::new(502, "5.5.1 command not implemented"))
+        } else if self.tx.tls.is_some() {
+            Some(Reply::new(503, "5.5.1 TLS already active"))
+        } else if !self.greeted {
+            Some(Reply::new(503, "5.5.1 send HELO or EHLO first"))
+        } else {
+            None
         }
     }
 
@@ -141,9 +188,15 @@ impl<H: Handler> Session<H> {
                 214,
                 "2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP",
             ),
-            Ok(Command::StartTls | Command::Auth(_)) => {
-                Reply::new(502, "5.5.1 command not implemented")
-            }
+            Ok(Command::StartTls) => match self.starttls() {
+                Some(refusal) => refusal,
+                None => {
+                    self.reset();
+                    wire.queue(&Reply::new(220, "2.0.0 Ready to start TLS"));
+                    return Ok(Flow::StartTls);
+                }
+            },
+            Ok(Command::Auth(_)) => Reply::new(502, "5.5.1 command not implemented"),
         };
         wire.queue(&reply);
         Ok(Flow::Continue)
@@ -165,8 +218,13 @@ impl<H: Handler> Session<H> {
         self.tx.esmtp = esmtp;
         let hostname = &self.config.hostname;
         if esmtp {
+            let starttls = if self.config.tls.is_some() && self.tx.tls.is_none() {
+                "\nSTARTTLS"
+            } else {
+                ""
+            };
             Reply::ok(format!(
-                "{hostname}\nPIPELINING\n8BITMIME\nSIZE {}\nENHANCEDSTATUSCODES\nSMTPUTF8",
+                "{hostname}\nPIPELINING\n8BITMIME\nSIZE {}{starttls}\nENHANCEDSTATUSCODES\nSMTPUTF8",
                 self.config.max_message_size
             ))
         } else {
@@ -282,6 +340,7 @@ mod tests {
             max_line_length: 64,
             accept_proxy: true,
             greeting: "ready".into(),
+            tls: None,
         }
     }
 
@@ -571,5 +630,127 @@ mod tests {
             "354 End data with <CR><LF>.<CR><LF>"
         );
         assert!(delivered.is_empty());
+    }
+
+    /// Reads one reply (all its lines) from a client-side reader.
+    async fn reply_lines<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R) -> Vec<String> {
+        use tokio::io::AsyncBufReadExt;
+        let mut lines = Vec::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).await.unwrap();
+            assert!(line.ends_with("\r\n"), "bad reply line {line:?}");
+            let last = line.as_bytes().get(3) == Some(&b' ');
+            lines.push(line.trim_end().to_string());
+            if last {
+                return lines;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn starttls_upgrades_and_the_session_starts_over() {
+        use tokio::io::BufReader;
+        use tokio_rustls::rustls::{self, pki_types::ServerName};
+
+        let certificate = crate::smtp::SelfSigned::generate("mx.test").unwrap();
+        let config = ServerConfig {
+            tls: Some(certificate.server_config.clone()),
+            ..config()
+        };
+        let handler = Arc::new(Recorder::default());
+        let (client, server) = tokio::io::duplex(1 << 20);
+        let session = Session::new(
+            "127.0.0.1:40000".parse().unwrap(),
+            Arc::clone(&handler),
+            Arc::new(config),
+        );
+        let task = tokio::spawn(session.run(server));
+        let mut plain = BufReader::new(client);
+        assert_eq!(reply_lines(&mut plain).await, ["220 mx.test ESMTP ready"]);
+        plain.get_mut().write_all(b"STARTTLS\r\n").await.unwrap();
+        assert_eq!(
+            reply_lines(&mut plain).await,
+            ["503 5.5.1 send HELO or EHLO first"]
+        );
+        plain.get_mut().write_all(b"EHLO c.test\r\n").await.unwrap();
+        let ehlo = reply_lines(&mut plain).await;
+        assert!(ehlo.contains(&"250-STARTTLS".to_string()), "{ehlo:?}");
+        // A command pipelined after STARTTLS is dropped, never run
+        // (RFC 3207 §4.2): no reply to it comes, in plain text or after.
+        plain
+            .get_mut()
+            .write_all(b"STARTTLS\r\nMAIL FROM:<injected@evil.test>\r\n")
+            .await
+            .unwrap();
+        assert_eq!(
+            reply_lines(&mut plain).await,
+            ["220 2.0.0 Ready to start TLS"]
+        );
+        assert!(plain.buffer().is_empty());
+
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(certificate.certificate.clone().into()).unwrap();
+        let client_config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(client_config))
+            .connect(ServerName::try_from("mx.test").unwrap(), plain.into_inner())
+            .await
+            .unwrap();
+        let mut secure = BufReader::new(tls);
+        // The plain-text greeting no longer counts.
+        secure
+            .get_mut()
+            .write_all(b"MAIL FROM:<a@b.test>\r\n")
+            .await
+            .unwrap();
+        assert_eq!(
+            reply_lines(&mut secure).await,
+            ["503 5.5.1 send HELO or EHLO first"]
+        );
+        secure
+            .get_mut()
+            .write_all(b"EHLO c.test\r\n")
+            .await
+            .unwrap();
+        let ehlo = reply_lines(&mut secure).await;
+        assert!(!ehlo.iter().any(|l| l.contains("STARTTLS")), "{ehlo:?}");
+        secure
+            .get_mut()
+            .write_all(
+                b"STARTTLS\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nDATA\r\n\
+                  Subject: secret\r\n\r\n..dot\r\n.\r\nQUIT\r\n",
+            )
+            .await
+            .unwrap();
+        let mut replies = Vec::new();
+        for _ in 0..6 {
+            replies.extend(reply_lines(&mut secure).await);
+        }
+        assert_eq!(
+            replies,
+            [
+                "503 5.5.1 TLS already active",
+                "250 2.1.0 Ok",
+                "250 2.1.5 Ok",
+                "354 End data with <CR><LF>.<CR><LF>",
+                "250 2.0.0 Ok: queued",
+                "221 2.0.0 Bye",
+            ]
+        );
+        task.await.unwrap().unwrap();
+        let delivered = std::mem::take(&mut *handler.delivered.lock().unwrap());
+        let [tx] = &delivered[..] else {
+            panic!("{delivered:?}")
+        };
+        assert_eq!(tx.tls.as_deref(), Some("TLSv1.3"));
+        assert_eq!(tx.helo, "c.test");
+        assert_eq!(tx.mail_from, "a@b.test");
+        assert_eq!(tx.data, b"Subject: secret\r\n\r\n.dot\r\n");
     }
 }

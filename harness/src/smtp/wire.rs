@@ -88,6 +88,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         }
     }
 
+    /// The stream, for a STARTTLS upgrade. Input buffered beyond the
+    /// command is dropped: a client must wait for the 220 before the
+    /// handshake (RFC 3207 §4), and bytes sent in plain text must never be
+    /// read as commands of the encrypted session.
+    pub(super) fn into_inner(self) -> S {
+        self.reader.into_inner()
+    }
+
     /// Queues a reply; it is written at the next flush.
     pub(super) fn queue(&mut self, reply: &Reply) {
         self.pending.extend_from_slice(reply.to_wire().as_bytes());

@@ -10,7 +10,8 @@ use mail_auth::{
 };
 
 use super::verdict::{
-    ArcVerdict, DkimVerdict, DmarcVerdict, ReportAddress, SpfVerdict, Verdict, domain_of,
+    ArcVerdict, DkimVerdict, DmarcVerdict, PublishedPolicy, ReportAddress, SpfVerdict, Verdict,
+    domain_of,
 };
 use crate::scenario::{DkimResultName, DmarcResultName, PolicyName, SpfResultName};
 
@@ -34,6 +35,19 @@ impl Verifier {
     /// `hostname` is the receiver's name in `Authentication-Results`.
     pub fn new(nameserver: SocketAddr, hostname: &str) -> Result<Verifier, String> {
         let (config, opts) = crate::dns::resolver_config(nameserver);
+        let authenticator = MessageAuthenticator::new(config, opts).map_err(|e| e.to_string())?;
+        Ok(Verifier {
+            authenticator,
+            hostname: hostname.to_string(),
+        })
+    }
+
+    /// A verifier that resolves through the system's resolver
+    /// (`/etc/resolv.conf`), without a cache: live mode's real DNS.
+    pub fn system(hostname: &str) -> Result<Verifier, String> {
+        let (config, mut opts) = mail_auth::hickory_resolver::system_conf::read_system_conf()
+            .map_err(|e| e.to_string())?;
+        opts.cache_size = 0;
         let authenticator = MessageAuthenticator::new(config, opts).map_err(|e| e.to_string())?;
         Ok(Verifier {
             authenticator,
@@ -93,6 +107,7 @@ impl Verifier {
                     dkim_aligned: false,
                     disposition: PolicyName::None,
                     rua: Vec::new(),
+                    published: None,
                 },
                 arc: ArcVerdict {
                     result: DkimResultName::None,
@@ -120,9 +135,34 @@ impl Verifier {
 
         let header_from = message.from.first().cloned();
         let header_from_domain = header_from.as_deref().map(domain_of);
+        // Which signatures DMARC counted: with one passing signature it is
+        // that one; with several, each is judged alone, by mail-auth's own
+        // alignment rules.
+        let dkim_aligned = *dmarc.dkim_result() == DmarcResult::Pass;
+        let passing: Vec<usize> = (0..dkim_outputs.len())
+            .filter(|&i| matches!(dkim_outputs[i].result(), DkimResult::Pass))
+            .collect();
+        let mut aligned = vec![false; dkim_outputs.len()];
+        if dkim_aligned && passing.len() == 1 {
+            aligned[passing[0]] = true;
+        } else if dkim_aligned {
+            for &i in &passing {
+                let alone = self
+                    .authenticator
+                    .verify_dmarc(DmarcParameters::new(
+                        &message,
+                        &dkim_outputs[i..=i],
+                        &mail_from_domain,
+                        &mail_from_spf,
+                    ))
+                    .await;
+                aligned[i] = *alone.dkim_result() == DmarcResult::Pass;
+            }
+        }
         let dkim = dkim_outputs
             .iter()
-            .map(|output| {
+            .zip(aligned)
+            .map(|(output, aligned)| {
                 let (result, reason) = dkim_name(output.result());
                 let signature = output.signature();
                 DkimVerdict {
@@ -130,6 +170,7 @@ impl Verifier {
                     selector: signature.map_or_else(String::new, |s| s.s.clone()),
                     algorithm: signature.map_or_else(String::new, |s| s.a.name().to_string()),
                     result,
+                    aligned,
                     reason,
                 }
             })
@@ -142,21 +183,24 @@ impl Verifier {
             (DmarcResultName::Pass, _) | (_, None) => PolicyName::None,
             (_, Some(p)) => p,
         };
-        let rua = match dmarc.dmarc_record() {
+        let (rua, published) = match dmarc.dmarc_record() {
             Some(record) => {
-                let policy_domain = self.policy_domain(dmarc.domain()).await;
-                self.report_addresses(&policy_domain, record).await
+                let (policy_domain, text) = self.policy_domain(dmarc.domain()).await;
+                let rua = self.report_addresses(&policy_domain, record).await;
+                let published = published_policy(policy_domain, record, text.as_deref());
+                (rua, Some(published))
             }
-            None => Vec::new(),
+            None => (Vec::new(), None),
         };
         let dmarc_verdict = DmarcVerdict {
             result,
             domain: dmarc.domain().to_string(),
             policy,
             spf_aligned: *dmarc.spf_result() == DmarcResult::Pass,
-            dkim_aligned: *dmarc.dkim_result() == DmarcResult::Pass,
+            dkim_aligned,
             disposition,
             rua,
+            published,
         };
         let arc = ArcVerdict {
             result: dkim_name(arc_output.result()).0,
@@ -192,7 +236,7 @@ impl Verifier {
     /// Two rules of RFC 7208 that mail-auth 0.13 does not apply: more than
     /// one SPF record at a name (§4.5) and more than two void lookups
     /// (§4.6.4) both make the result a permerror.
-    async fn enforce_single_record(&self, output: SpfOutput, ip: IpAddr) -> SpfOutput {
+    pub(super) async fn enforce_single_record(&self, output: SpfOutput, ip: IpAddr) -> SpfOutput {
         if matches!(
             output.result(),
             SpfResult::TempError | SpfResult::PermError | SpfResult::None
@@ -237,26 +281,37 @@ impl Verifier {
     }
 
     /// The domain the DMARC record was found at: the author domain or the
-    /// first parent with a `_dmarc` record (the tree walk, at most 8 steps).
-    /// RFC 7489 §7.1 checks report destinations against this domain.
-    async fn policy_domain(&self, author_domain: &str) -> String {
+    /// first parent with a `_dmarc` record (the tree walk, at most 8 steps),
+    /// and the record's text. RFC 7489 §7.1 checks report destinations
+    /// against this domain.
+    async fn policy_domain(&self, author_domain: &str) -> (String, Option<String>) {
         let mut domain = author_domain.trim_end_matches('.').to_string();
         for _ in 0..8 {
             let name = format!("_dmarc.{domain}.");
-            if let Ok(lookup) = self.authenticator.resolver().txt_lookup(name.as_str()).await
-                && lookup.answers().iter().any(|r| {
-                    matches!(&r.data, mail_auth::hickory_resolver::proto::rr::RData::TXT(t)
-                        if t.txt_data.first().is_some_and(|p| p.len() >= 8 && p[..8].eq_ignore_ascii_case(b"v=DMARC1")))
+            if let Ok(lookup) = self
+                .authenticator
+                .resolver()
+                .txt_lookup(name.as_str())
+                .await
+                && let Some(text) = lookup.answers().iter().find_map(|r| match &r.data {
+                    mail_auth::hickory_resolver::proto::rr::RData::TXT(t)
+                        if t.txt_data.first().is_some_and(|p| {
+                            p.len() >= 8 && p[..8].eq_ignore_ascii_case(b"v=DMARC1")
+                        }) =>
+                    {
+                        Some(String::from_utf8_lossy(&t.txt_data.concat()).into_owned())
+                    }
+                    _ => None,
                 })
             {
-                return domain;
+                return (domain, Some(text));
             }
             match domain.split_once('.') {
                 Some((_, parent)) if parent.contains('.') => domain = parent.to_string(),
                 _ => break,
             }
         }
-        author_domain.to_string()
+        (author_domain.to_string(), None)
     }
 
     /// Each `rua` destination of `record` with whether it is authorised
@@ -296,13 +351,50 @@ impl Verifier {
     }
 }
 
+/// The record as an aggregate report's `policy_published` lists it.
+/// mail-auth parses `adkim`, `aspf`, `p` and `sp`; `pct` and `fo`, which it
+/// does not keep, are read from the record's text.
+fn published_policy(
+    domain: String,
+    record: &mail_auth::dmarc::Dmarc,
+    text: Option<&str>,
+) -> PublishedPolicy {
+    let alignment = |a: mail_auth::dmarc::Alignment| match a {
+        mail_auth::dmarc::Alignment::Relaxed => "r".to_string(),
+        mail_auth::dmarc::Alignment::Strict => "s".to_string(),
+    };
+    let tag = |name: &str| text.and_then(|t| dmarc_tag(t, name));
+    PublishedPolicy {
+        domain,
+        adkim: alignment(record.adkim),
+        aspf: alignment(record.aspf),
+        p: policy_name(record.p),
+        sp: policy_name(record.sp),
+        pct: tag("pct")
+            .and_then(|v| v.parse::<u8>().ok())
+            .filter(|v| *v <= 100)
+            .unwrap_or(100),
+        fo: tag("fo").unwrap_or_else(|| "0".to_string()),
+    }
+}
+
+/// The value of tag `name` in a DMARC record (`v=DMARC1; p=none; pct=50`).
+fn dmarc_tag(record: &str, name: &str) -> Option<String> {
+    record.split(';').find_map(|part| {
+        let (key, value) = part.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_string())
+    })
+}
+
 fn is_spf_record(text: &[u8]) -> bool {
     text.len() >= 6
         && text[..6].eq_ignore_ascii_case(b"v=spf1")
         && (text.len() == 6 || text[6] == b' ')
 }
 
-fn spf_name(result: SpfResult) -> SpfResultName {
+pub(super) fn spf_name(result: SpfResult) -> SpfResultName {
     match result {
         SpfResult::Pass => SpfResultName::Pass,
         SpfResult::Fail => SpfResultName::Fail,

@@ -153,6 +153,41 @@ pub fn compare(expect: &Expectations, verdict: &Verdict) -> Vec<Mismatch> {
                 d.disposition,
             ));
         }
+        if let Some(authorized) = dmarc.rua_authorized {
+            let found = !d.rua.is_empty() && d.rua.iter().all(|r| r.authorized);
+            if authorized != found {
+                let list = d
+                    .rua
+                    .iter()
+                    .map(|r| {
+                        let state = if r.authorized {
+                            "authorized"
+                        } else {
+                            "not authorized"
+                        };
+                        format!("{} ({state})", r.address)
+                    })
+                    .collect::<Vec<_>>();
+                let found = if list.is_empty() {
+                    "no rua".to_string()
+                } else {
+                    list.join(", ")
+                };
+                out.push(Mismatch::new("dmarc.rua_authorized", authorized, found));
+            }
+        }
+    }
+    if let Some(arc) = &expect.arc {
+        if let Some(result) = arc.result
+            && result != verdict.arc.result
+        {
+            out.push(Mismatch::new("arc.result", result, verdict.arc.result));
+        }
+        if let Some(sets) = arc.sets
+            && sets != verdict.arc.sets
+        {
+            out.push(Mismatch::new("arc.sets", sets, verdict.arc.sets));
+        }
     }
     out
 }
@@ -195,6 +230,58 @@ mod tests {
         assert!(glob_match("bounce.example.com", "BOUNCE.example.com"));
         assert!(glob_match("a*c*e", "abcde"));
         assert!(!glob_match("a*c*e", "abde"));
+    }
+
+    #[test]
+    fn arc_and_rua_expectations_are_compared() {
+        use crate::scenario::{ArcExpectation, DmarcExpectation};
+        let expect = Expectations {
+            arc: Some(ArcExpectation {
+                result: Some(crate::scenario::DkimResultName::Pass),
+                sets: Some(1),
+            }),
+            dmarc: Some(DmarcExpectation {
+                rua_authorized: Some(true),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        use crate::{
+            scenario::{DmarcResultName, PolicyName, SpfResultName},
+            verify::{ArcVerdict, DmarcVerdict, SpfVerdict},
+        };
+        let verdict = Verdict {
+            header_from: None,
+            header_from_domain: None,
+            return_path_domain: String::new(),
+            spf: SpfVerdict {
+                result: SpfResultName::None,
+                domain: String::new(),
+                helo_result: SpfResultName::None,
+                helo_domain: String::new(),
+            },
+            dkim: Vec::new(),
+            dmarc: DmarcVerdict {
+                result: DmarcResultName::None,
+                domain: String::new(),
+                policy: None,
+                spf_aligned: false,
+                dkim_aligned: false,
+                disposition: PolicyName::None,
+                rua: Vec::new(),
+                published: None,
+            },
+            arc: ArcVerdict {
+                result: crate::scenario::DkimResultName::None,
+                sets: 0,
+            },
+            authentication_results: String::new(),
+        };
+        let fields: Vec<String> = compare(&expect, &verdict)
+            .into_iter()
+            .map(|m| m.field)
+            .collect();
+        assert_eq!(fields, ["dmarc.rua_authorized", "arc.result", "arc.sets"]);
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub struct DkimVerdict {
     pub selector: String,
     pub algorithm: String,
     pub result: DkimResultName,
+    /// The signature passed for a domain aligned with the header From:
+    /// DMARC counts it.
+    pub aligned: bool,
     /// Why the signature did not pass, as the verifier says it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -58,6 +61,28 @@ pub struct DmarcVerdict {
     /// whether the receiver may send reports there: destinations outside
     /// the policy domain must publish `<domain>._report._dmarc.<host>`.
     pub rua: Vec<ReportAddress>,
+    /// The DMARC record the receiver applied, as an aggregate report's
+    /// `policy_published` lists it; `null` when no record was found.
+    pub published: Option<PublishedPolicy>,
+}
+
+/// A DMARC record as published (RFC 7489 §6.3), defaults filled in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PublishedPolicy {
+    /// The domain the record was found at: the author domain, or its
+    /// organizational domain when only that publishes one.
+    pub domain: String,
+    /// DKIM alignment mode: `r` (relaxed) or `s` (strict).
+    pub adkim: String,
+    /// SPF alignment mode: `r` or `s`.
+    pub aspf: String,
+    pub p: PolicyName,
+    /// The policy for subdomains (`p` when the record has no `sp`).
+    pub sp: PolicyName,
+    /// The percentage of failing mail the policy applies to (default 100).
+    pub pct: u8,
+    /// Failure reporting options (default `0`).
+    pub fo: String,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -1,0 +1,105 @@
+use std::{
+    io::{IsTerminal, Write},
+    path::PathBuf,
+};
+
+use super::{Format, load_all_with};
+use crate::{
+    diff::{ZoneSource, ZoneSourceReader, run_diff, write_human},
+    exit,
+    report::{FanOut, ProgressReporter, Reporter, RunReport},
+    runner::RunOptions,
+};
+
+/// What `diff` compares and how it prints.
+#[derive(Clone, Debug)]
+pub struct DiffSettings {
+    /// The zone files before the change (the working tree when absent).
+    pub before: ZoneSource,
+    /// The zone files after the change (the working tree when absent).
+    pub after: ZoneSource,
+    pub format: Format,
+}
+
+/// `mailharness diff --before A --after B PATHS…`: loads the scenarios
+/// twice, once with each side's zone files, runs both sides of those whose
+/// records differ and prints the verdicts that change. Exit 1 when a
+/// scenario that met its expectations under `--before` does not under
+/// `--after`.
+pub async fn diff(
+    paths: &[PathBuf],
+    settings: &DiffSettings,
+    options: &RunOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let mut readers = Vec::new();
+    for (source, option) in [(&settings.before, "--before"), (&settings.after, "--after")] {
+        match ZoneSourceReader::new(source.clone(), option) {
+            Ok(r) => readers.push(r),
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return if e.is_usage() {
+                    exit::USAGE
+                } else {
+                    exit::ENVIRONMENT
+                };
+            }
+        }
+    }
+    let [before, after] = [&readers[0], &readers[1]];
+    let mut sides = Vec::new();
+    for reader in [before, after] {
+        match load_all_with(paths, reader, err) {
+            Ok(mut scenarios) => {
+                // Stable: variants keep their order.
+                scenarios.sort_by(|a, b| a.file.cmp(&b.file));
+                sides.push(scenarios);
+            }
+            Err(code) => return code,
+        }
+    }
+    let after_scenarios = sides.pop().unwrap_or_default();
+    let before_scenarios = sides.pop().unwrap_or_default();
+    if before_scenarios.len() != after_scenarios.len() {
+        let _ = writeln!(
+            err,
+            "error: the scenario files changed while they were read: {} scenarios, then {}",
+            before_scenarios.len(),
+            after_scenarios.len()
+        );
+        return exit::ENVIRONMENT;
+    }
+    let pairs = before_scenarios.into_iter().zip(after_scenarios).collect();
+    let mut reporter = FanOut::new();
+    if std::io::stderr().is_terminal() {
+        reporter.push(ProgressReporter::stderr());
+    }
+    let labels = (before.source().to_string(), after.source().to_string());
+    let report = match run_diff(pairs, (&labels.0, &labels.1), options, &mut reporter).await {
+        Ok(r) => r,
+        Err(e) => {
+            drop(reporter);
+            let _ = writeln!(err, "error: {e}");
+            return exit::ENVIRONMENT;
+        }
+    };
+    // Clears the progress bar before the report is printed.
+    let _ = reporter.finish(&RunReport::new(Vec::new()));
+    drop(reporter);
+    let written = match settings.format {
+        Format::Human => write_human(&report, out),
+        Format::Json => serde_json::to_writer_pretty(&mut *out, &report)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out)),
+    };
+    if let Err(e) = written {
+        let _ = writeln!(err, "error: cannot write the report: {e}");
+        return exit::ENVIRONMENT;
+    }
+    if report.broke_something() {
+        exit::EXPECTATION_FAILED
+    } else {
+        exit::SUCCESS
+    }
+}

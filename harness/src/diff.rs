@@ -1,0 +1,27 @@
+//! `mailharness diff`: runs scenarios against two versions of their zone
+//! files and reports only the verdicts that change, each with the record
+//! changes that caused it.
+//!
+//! - `source`: [`ZoneSource`], where one side's zone files come from (the
+//!   working tree, a folder standing in for the current folder, a git
+//!   revision), read through [`crate::scenario::ZoneFiles`].
+//! - `records`: [`RecordChange`], the difference of two record sets.
+//! - `compare`: [`FieldChange`], the difference of two verdicts, and the
+//!   one-line explanation that chains cause and effects.
+//! - `model`: [`DiffReport`], what the command prints (human or JSON).
+//! - `run`: [`run_diff`], both sides of every scenario whose records differ.
+//! - `render`: the human output.
+
+mod compare;
+mod model;
+mod records;
+mod render;
+mod run;
+mod source;
+
+pub use compare::{FieldChange, explain, verdict_changes};
+pub use model::{DiffReport, DiffStatus, DiffSummary, ScenarioDiff};
+pub use records::{ChangeKind, RecordChange, record_changes};
+pub use render::write_human;
+pub use run::run_diff;
+pub use source::{SourceError, ZoneSource, ZoneSourceReader};

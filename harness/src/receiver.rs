@@ -1,0 +1,32 @@
+//! Receiver profiles: what a kind of receiver (a strict mobile carrier,
+//! Gmail's and Yahoo's bulk-sender rules, Outlook.com's high-volume rules)
+//! does with a message, from the verdict and the message's signals to a
+//! disposition (inbox, spam, temporary failure, reject) with its reasons
+//! and the receiver's real SMTP reply.
+//!
+//! Profiles are data: TOML files (`receivers/*.toml` at the top of the
+//! workspace, or a user's own) with rules whose conditions and actions are
+//! all in the file; no profile is known to the code by name.
+//!
+//! - `profile`: [`Profile`], its [`Rule`]s and their [`Conditions`].
+//! - `raw`: the file's shape as serde reads it.
+//! - `load`: reading and checking a file ([`load_profile`]), resolving a
+//!   scenario's reference to one ([`resolve`]).
+//! - `evaluate`: [`evaluate`] one profile, the [`strictest`] outcome.
+//! - `judge`: [`judge`], what the capture does at the end of DATA.
+//! - `expect`: [`compare`] outcomes with a scenario's expectations.
+
+mod evaluate;
+mod expect;
+mod judge;
+mod load;
+mod profile;
+mod raw;
+
+pub use evaluate::{Evidence, evaluate, refusal, strictest};
+pub use expect::compare;
+pub use judge::{Judgement, Receivers, judge};
+pub use load::{bundled_dir, bundled_names, load_profile, load_profile_str, resolve};
+pub use profile::{
+    Action, Conditions, Matcher, PLACEHOLDERS, PolicyState, Profile, ReplyTemplate, Rule,
+};

@@ -1,0 +1,389 @@
+//! From a verdict and a message's signals to each profile's disposition.
+
+use std::net::IpAddr;
+
+use super::profile::{Conditions, PolicyState, Profile, Rule};
+use crate::{
+    report::{Disposition, ReceiverOutcome},
+    scenario::{DkimResultName, DmarcResultName, PolicyName, SpfResultName},
+    smtp::Reply,
+    verify::{Signals, Verdict},
+};
+
+/// Everything a rule can look at for one message.
+#[derive(Clone, Copy, Debug)]
+pub struct Evidence<'a> {
+    pub verdict: &'a Verdict,
+    pub signals: &'a Signals,
+    /// The TLS version the message arrived over; `None` in plain text.
+    pub tls: Option<&'a str>,
+    /// The scenario's `[receivers] bulk`, which overrides each profile's.
+    pub bulk: Option<bool>,
+    pub client_ip: IpAddr,
+    pub helo: &'a str,
+}
+
+impl Disposition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Inbox => "inbox",
+            Disposition::Spam => "spam",
+            Disposition::Tempfail => "tempfail",
+            Disposition::Reject => "reject",
+        }
+    }
+
+    /// How strict: inbox 0, spam 1, tempfail 2, reject 3.
+    pub fn severity(self) -> u8 {
+        match self {
+            Disposition::Inbox => 0,
+            Disposition::Spam => 1,
+            Disposition::Tempfail => 2,
+            Disposition::Reject => 3,
+        }
+    }
+}
+
+impl std::fmt::Display for Disposition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What `profile` does with the message: every rule whose conditions hold
+/// applies, the strictest action decides and the first rule with that
+/// action gives the reply. The reasons of all applying rules are listed,
+/// strictest first; none when the message goes to the inbox.
+pub fn evaluate(profile: &Profile, evidence: &Evidence<'_>) -> ReceiverOutcome {
+    decide(profile, &Facts::of(evidence))
+}
+
+/// The outcome the SMTP reply follows: the strictest, the first named on a
+/// tie.
+pub fn strictest(outcomes: &[ReceiverOutcome]) -> Option<&ReceiverOutcome> {
+    outcomes
+        .iter()
+        .rev()
+        .max_by_key(|o| o.disposition.severity())
+}
+
+/// The reply a refusing outcome gives at the end of DATA; `None` when the
+/// message is accepted (inbox or spam).
+pub fn refusal(outcome: &ReceiverOutcome) -> Option<Reply> {
+    let reply = outcome.reply.as_deref()?;
+    let (code, text) = reply.split_once(' ')?;
+    Some(Reply::new(code.parse().ok()?, text))
+}
+
+/// The values the conditions test, drawn from the evidence.
+#[derive(Clone, Debug)]
+struct Facts {
+    spf: SpfResultName,
+    header_from_spf: SpfResultName,
+    dkim: DkimResultName,
+    spf_aligned: bool,
+    dkim_aligned: bool,
+    dmarc: DmarcResultName,
+    policy: PolicyState,
+    arc: DkimResultName,
+    fcrdns: bool,
+    tls: bool,
+    rfc5322: bool,
+    /// What RFC 5322 basics the message lacks, for `{format_problems}`.
+    format_problems: String,
+    list_unsubscribe: bool,
+    one_click: bool,
+    /// The scenario's word on bulk, if it said one.
+    bulk: Option<bool>,
+    client_ip: String,
+    from_domain: String,
+    mail_from_domain: String,
+    helo: String,
+}
+
+impl Facts {
+    fn of(e: &Evidence<'_>) -> Facts {
+        let v = e.verdict;
+        let s = e.signals;
+        Facts {
+            spf: v.spf.result,
+            header_from_spf: s.header_from_spf,
+            dkim: if v.dkim.iter().any(|d| d.result == DkimResultName::Pass) {
+                DkimResultName::Pass
+            } else {
+                v.dkim.first().map_or(DkimResultName::None, |d| d.result)
+            },
+            spf_aligned: v.dmarc.spf_aligned,
+            dkim_aligned: v.dmarc.dkim_aligned,
+            dmarc: v.dmarc.result,
+            policy: match v.dmarc.policy {
+                None => PolicyState::Absent,
+                Some(PolicyName::None) => PolicyState::None,
+                Some(PolicyName::Quarantine) => PolicyState::Quarantine,
+                Some(PolicyName::Reject) => PolicyState::Reject,
+            },
+            arc: v.arc.result,
+            fcrdns: s.fcrdns,
+            tls: e.tls.is_some(),
+            rfc5322: s.format_problems.is_empty(),
+            format_problems: s.format_problems.join(", "),
+            list_unsubscribe: s.list_unsubscribe,
+            one_click: s.one_click,
+            bulk: e.bulk,
+            client_ip: e.client_ip.to_string(),
+            from_domain: v.header_from_domain.clone().unwrap_or_default(),
+            mail_from_domain: v.return_path_domain.clone(),
+            helo: e.helo.to_string(),
+        }
+    }
+
+    /// `text` with its placeholders filled in.
+    fn fill(&self, text: &str) -> String {
+        text.replace("{client_ip}", &self.client_ip)
+            .replace("{from_domain}", &self.from_domain)
+            .replace("{mail_from_domain}", &self.mail_from_domain)
+            .replace("{helo}", &self.helo)
+            .replace("{format_problems}", &self.format_problems)
+    }
+}
+
+fn decide(profile: &Profile, facts: &Facts) -> ReceiverOutcome {
+    let bulk = facts.bulk.unwrap_or(profile.bulk);
+    let mut applied: Vec<&Rule> = profile
+        .rules
+        .iter()
+        .filter(|rule| holds(&rule.when, facts, bulk))
+        .collect();
+    // Stable: rules of the same action stay in file order.
+    applied.sort_by_key(|rule| std::cmp::Reverse(rule.action.disposition().severity()));
+    let Some(decisive) = applied.first() else {
+        return ReceiverOutcome {
+            profile: profile.name.clone(),
+            disposition: Disposition::Inbox,
+            reply: None,
+            reasons: Vec::new(),
+        };
+    };
+    ReceiverOutcome {
+        profile: profile.name.clone(),
+        disposition: decisive.action.disposition(),
+        reply: decisive
+            .reply
+            .as_ref()
+            .map(|r| format!("{} {}", r.code, facts.fill(&r.text))),
+        reasons: applied.iter().map(|r| facts.fill(&r.reason)).collect(),
+    }
+}
+
+fn holds(when: &Conditions, f: &Facts, bulk: bool) -> bool {
+    let flag = |wanted: Option<bool>, actual: bool| wanted.is_none_or(|w| w == actual);
+    when.spf.as_ref().is_none_or(|m| m.matches(&f.spf))
+        && when
+            .header_from_spf
+            .as_ref()
+            .is_none_or(|m| m.matches(&f.header_from_spf))
+        && when.dkim.as_ref().is_none_or(|m| m.matches(&f.dkim))
+        && flag(when.spf_aligned, f.spf_aligned)
+        && flag(when.dkim_aligned, f.dkim_aligned)
+        && when.dmarc.as_ref().is_none_or(|m| m.matches(&f.dmarc))
+        && when.policy.as_ref().is_none_or(|m| m.matches(&f.policy))
+        && when.arc.as_ref().is_none_or(|m| m.matches(&f.arc))
+        && flag(when.fcrdns, f.fcrdns)
+        && flag(when.tls, f.tls)
+        && flag(when.rfc5322, f.rfc5322)
+        && flag(when.list_unsubscribe, f.list_unsubscribe)
+        && flag(when.one_click, f.one_click)
+        && flag(when.bulk, bulk)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::receiver::load_profile_str;
+
+    /// SES's default setup as a receiver sees it: SPF and DKIM pass for
+    /// amazonses.com, DMARC fails for example.com (p=none), the sending
+    /// host has forward-confirmed reverse DNS, over TLS, with one-click
+    /// unsubscribe.
+    fn ses_default() -> Facts {
+        Facts {
+            spf: SpfResultName::Pass,
+            header_from_spf: SpfResultName::Fail,
+            dkim: DkimResultName::Pass,
+            spf_aligned: false,
+            dkim_aligned: false,
+            dmarc: DmarcResultName::Fail,
+            policy: PolicyState::None,
+            arc: DkimResultName::None,
+            fcrdns: true,
+            tls: true,
+            rfc5322: true,
+            format_problems: String::new(),
+            list_unsubscribe: true,
+            one_click: true,
+            bulk: None,
+            client_ip: "54.240.27.10".into(),
+            from_domain: "example.com".into(),
+            mail_from_domain: "ap-northeast-1.amazonses.com".into(),
+            helo: "e234-2.smtp-out.ap-northeast-1.amazonses.com".into(),
+        }
+    }
+
+    fn outcome(facts: &Facts) -> ReceiverOutcome {
+        let profile = load_profile_str(PROFILE, Path::new("receivers/p.toml")).unwrap();
+        decide(&profile, facts)
+    }
+
+    const PROFILE: &str = r#"
+bulk = true
+
+[[rule]]
+when = { tls = false }
+action = "tempfail"
+reply = "421 4.7.29 no TLS from {client_ip}"
+reason = "not over TLS"
+
+[[rule]]
+when = { spf_aligned = false, dkim_aligned = false, bulk = true }
+action = "tempfail"
+reply = "421 4.7.32 From {from_domain} not aligned"
+reason = "From {from_domain} aligned with neither {mail_from_domain} nor a DKIM domain"
+
+[[rule]]
+when = { header_from_spf = "!pass", dmarc = "!pass" }
+action = "reject"
+reply = "550 Unknown user"
+reason = "neither SPF of the From domain nor DMARC passes"
+
+[[rule]]
+when = { one_click = false }
+action = "spam"
+reason = "no one-click unsubscribe"
+"#;
+
+    #[test]
+    fn the_strictest_rule_decides_and_every_reason_is_listed() {
+        let found = outcome(&ses_default());
+        assert_eq!(found.profile, "p");
+        assert_eq!(found.disposition, Disposition::Reject);
+        assert_eq!(found.reply.as_deref(), Some("550 Unknown user"));
+        assert_eq!(
+            found.reasons,
+            [
+                "neither SPF of the From domain nor DMARC passes",
+                "From example.com aligned with neither ap-northeast-1.amazonses.com nor a DKIM domain",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_passing_message_goes_to_the_inbox() {
+        let facts = Facts {
+            dmarc: DmarcResultName::Pass,
+            spf_aligned: true,
+            ..ses_default()
+        };
+        let found = outcome(&facts);
+        assert_eq!(found.disposition, Disposition::Inbox);
+        assert_eq!(found.reply, None);
+        assert!(found.reasons.is_empty());
+    }
+
+    #[test]
+    fn tls_unsubscribe_and_placeholders() {
+        let passing = Facts {
+            dmarc: DmarcResultName::Pass,
+            dkim_aligned: true,
+            ..ses_default()
+        };
+        let plain = outcome(&Facts {
+            tls: false,
+            ..passing.clone()
+        });
+        assert_eq!(plain.disposition, Disposition::Tempfail);
+        assert_eq!(
+            plain.reply.as_deref(),
+            Some("421 4.7.29 no TLS from 54.240.27.10")
+        );
+        let junk = outcome(&Facts {
+            one_click: false,
+            ..passing
+        });
+        assert_eq!(junk.disposition, Disposition::Spam);
+        assert_eq!(junk.reply, None);
+        assert_eq!(junk.reasons, ["no one-click unsubscribe"]);
+    }
+
+    #[test]
+    fn the_scenario_can_say_the_sender_is_not_bulk() {
+        let facts = |bulk| Facts {
+            header_from_spf: SpfResultName::Pass,
+            bulk,
+            ..ses_default()
+        };
+        assert_eq!(outcome(&facts(None)).disposition, Disposition::Tempfail);
+        assert_eq!(outcome(&facts(Some(false))).disposition, Disposition::Inbox);
+    }
+
+    #[test]
+    fn policy_absent_and_lists_of_values() {
+        let profile = load_profile_str(
+            r#"
+[[rule]]
+when = { policy = "absent" }
+action = "tempfail"
+reply = "421 4.7.31 no DMARC"
+reason = "no DMARC record"
+
+[[rule]]
+when = { dkim = ["fail", "permerror"], arc = "!pass" }
+action = "spam"
+reason = "a broken signature"
+"#,
+            Path::new("receivers/q.toml"),
+        )
+        .unwrap();
+        let found = decide(
+            &profile,
+            &Facts {
+                policy: PolicyState::Absent,
+                dkim: DkimResultName::PermError,
+                ..ses_default()
+            },
+        );
+        assert_eq!(found.disposition, Disposition::Tempfail);
+        assert_eq!(found.reasons, ["no DMARC record", "a broken signature"]);
+        let sealed = decide(
+            &profile,
+            &Facts {
+                dkim: DkimResultName::Fail,
+                arc: DkimResultName::Pass,
+                ..ses_default()
+            },
+        );
+        assert_eq!(sealed.disposition, Disposition::Inbox);
+    }
+
+    #[test]
+    fn strictest_and_refusal() {
+        let o = |profile: &str, disposition, reply: Option<&str>| ReceiverOutcome {
+            profile: profile.into(),
+            disposition,
+            reply: reply.map(String::from),
+            reasons: Vec::new(),
+        };
+        let outcomes = [
+            o("a", Disposition::Spam, None),
+            o("b", Disposition::Reject, Some("550 5.7.26 first")),
+            o("c", Disposition::Reject, Some("550 5.7.515 second")),
+            o("d", Disposition::Tempfail, Some("421 4.7.32 later")),
+        ];
+        let chosen = strictest(&outcomes).unwrap();
+        assert_eq!(chosen.profile, "b");
+        assert_eq!(refusal(chosen), Some(Reply::new(550, "5.7.26 first")));
+        assert_eq!(refusal(&outcomes[0]), None);
+        assert!(strictest(&[]).is_none());
+    }
+}

@@ -1,0 +1,77 @@
+//! What the receiving MTA does at the end of DATA when a scenario names
+//! receiver profiles: verify, gather the signals, let every profile decide.
+
+use super::{
+    evaluate::{Evidence, evaluate, refusal, strictest},
+    profile::Profile,
+};
+use crate::{
+    report::ReceiverOutcome,
+    smtp::Reply,
+    verify::{Signals, Verdict, Verifier, VerifyInput},
+};
+
+/// The receivers a scenario runs against (`[receivers]`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Receivers {
+    /// In the order the scenario names them; empty when it names none.
+    pub profiles: Vec<Profile>,
+    /// `bulk = true|false`: overrides every profile's own `bulk`.
+    pub bulk: Option<bool>,
+}
+
+impl Receivers {
+    pub fn is_empty(&self) -> bool {
+        self.profiles.is_empty()
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.profiles.iter().map(|p| p.name.as_str()).collect()
+    }
+}
+
+/// The receiving side's judgement of one message.
+#[derive(Clone, Debug)]
+pub struct Judgement {
+    pub verdict: Verdict,
+    pub signals: Signals,
+    /// One per profile, in the scenario's order.
+    pub outcomes: Vec<ReceiverOutcome>,
+}
+
+impl Judgement {
+    /// The reply of the strictest profile when it refuses (5xx) or defers
+    /// (4xx) the message; `None` when every profile accepts it.
+    pub fn refusal(&self) -> Option<Reply> {
+        strictest(&self.outcomes).and_then(refusal)
+    }
+}
+
+/// Verifies a message as `receivers` see it, and lets each decide.
+pub async fn judge(
+    verifier: &Verifier,
+    input: VerifyInput<'_>,
+    tls: Option<&str>,
+    receivers: &Receivers,
+) -> Judgement {
+    let verdict = verifier.verify(input).await;
+    let signals = verifier.signals(input, &verdict).await;
+    let evidence = Evidence {
+        verdict: &verdict,
+        signals: &signals,
+        tls,
+        bulk: receivers.bulk,
+        client_ip: input.client_ip,
+        helo: input.helo,
+    };
+    let outcomes = receivers
+        .profiles
+        .iter()
+        .map(|profile| evaluate(profile, &evidence))
+        .collect();
+    Judgement {
+        verdict,
+        signals,
+        outcomes,
+    }
+}

@@ -1,0 +1,469 @@
+//! Reading profile files, with the scenario files' diagnostics: every
+//! error of a file at its line and column, all of them at once.
+
+use std::{
+    ops::Range,
+    path::{Path, PathBuf},
+};
+
+use super::{
+    profile::{Action, PLACEHOLDERS, Profile, ReplyTemplate, Rule},
+    raw::RawProfile,
+};
+use crate::scenario::{Diagnostic, FileErrors, deserialize_pruning, parse_document, quoted_list};
+
+/// The folder of the bundled profiles (`receivers/` at the top of the
+/// workspace the binary was built from).
+pub fn bundled_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../receivers")
+}
+
+/// The names of the bundled profiles, sorted.
+pub fn bundled_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(bundled_dir())
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// The file a scenario's profile reference names. A reference ending in
+/// `.toml` or holding a `/` is a path relative to the scenario file; a
+/// name resolves to `receivers/<name>.toml` in the scenario's folder or the
+/// nearest parent folder that has one, else to the bundled profile of that
+/// name. The error says what was looked for.
+pub fn resolve(reference: &str, scenario_file: &Path) -> Result<PathBuf, String> {
+    let base = scenario_file.parent().unwrap_or(Path::new(""));
+    if reference.ends_with(".toml") || reference.contains('/') || reference.contains('\\') {
+        let file = base.join(reference);
+        return if file.is_file() {
+            Ok(file)
+        } else {
+            Err(format!("no receiver profile file \"{}\"", file.display()))
+        };
+    }
+    let is_name = !reference.is_empty()
+        && reference
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !is_name {
+        return Err(format!(
+            "expected a profile name (letters, digits, '-', '_') or a path to a .toml file, found \"{reference}\""
+        ));
+    }
+    let file_name = format!("{reference}.toml");
+    for dir in base.ancestors() {
+        let file = dir.join("receivers").join(&file_name);
+        if file.is_file() {
+            return Ok(file);
+        }
+    }
+    let bundled = bundled_dir().join(&file_name);
+    if bundled.is_file() {
+        return Ok(bundled);
+    }
+    let names = bundled_names();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    Err(format!(
+        "unknown receiver profile \"{reference}\": expected one of {} or a receivers/{file_name} beside the scenario or in a parent folder",
+        quoted_list(&names)
+    ))
+}
+
+/// Reads and checks one profile file.
+pub fn load_profile(path: &Path) -> Result<Profile, FileErrors> {
+    let text = std::fs::read_to_string(path).map_err(|e| FileErrors {
+        path: path.to_path_buf(),
+        diagnostics: vec![Diagnostic {
+            line: 1,
+            column: 1,
+            span: 0..0,
+            message: format!("cannot read the file: {e}"),
+        }],
+    })?;
+    load_profile_str(&text, path)
+}
+
+/// Checks a profile given as text; `path` names it (its stem is the
+/// profile's name) in diagnostics.
+pub fn load_profile_str(text: &str, path: &Path) -> Result<Profile, FileErrors> {
+    let mut diagnostics = Vec::new();
+    let profile = check(text, path, &mut diagnostics);
+    match profile {
+        Some(p) if diagnostics.is_empty() => Ok(p),
+        _ => {
+            if diagnostics.is_empty() {
+                diagnostics.push(Diagnostic::at(
+                    text,
+                    0..0,
+                    "the profile was refused without a diagnostic (a bug in mailharness)",
+                ));
+            }
+            diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+            diagnostics.dedup();
+            Err(FileErrors {
+                path: path.to_path_buf(),
+                diagnostics,
+            })
+        }
+    }
+}
+
+fn check(text: &str, path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<Profile> {
+    let root = parse_document(text, diagnostics)?;
+    let mut pruned = Vec::new();
+    let raw: RawProfile = deserialize_pruning(text, &root, diagnostics, &mut pruned)?;
+    let mut error = |span: Range<usize>, message: String| {
+        diagnostics.push(Diagnostic::at(text, span, message));
+    };
+    let mut rules = Vec::new();
+    for rule in raw.rule {
+        let header = rule.span();
+        let rule = rule.into_inner();
+        let (Some(action_key), Some(reason_key)) = (&rule.action, &rule.reason) else {
+            for (key, present) in [
+                ("action", rule.action.is_some()),
+                ("reason", rule.reason.is_some()),
+            ] {
+                // A key pruned after its own error is not missing.
+                if !present && !pruned.iter().any(|p| p == key) {
+                    error(header.clone(), format!("missing key \"{key}\" in [[rule]]"));
+                }
+            }
+            continue;
+        };
+        let action = *action_key.get_ref();
+        let reply = match (action, &rule.reply) {
+            (Action::Spam, Some(reply)) => {
+                error(
+                    reply.span(),
+                    "reply applies only to action = \"tempfail\" or \"reject\" (spam is accepted with a 250)".into(),
+                );
+                None
+            }
+            (Action::Spam, None) => None,
+            (_, None) => {
+                error(
+                    action_key.span(),
+                    format!(
+                        "action = \"{}\" needs a reply, e.g. reply = \"{}\"",
+                        if action == Action::Reject {
+                            "reject"
+                        } else {
+                            "tempfail"
+                        },
+                        if action == Action::Reject {
+                            "550 5.7.1 message refused"
+                        } else {
+                            "451 4.7.1 try again later"
+                        }
+                    ),
+                );
+                None
+            }
+            (_, Some(reply)) => match parse_reply(reply.get_ref(), action) {
+                Ok(template) => {
+                    if let Err(message) = check_placeholders(reply.get_ref()) {
+                        error(reply.span(), message);
+                    }
+                    Some(template)
+                }
+                Err(message) => {
+                    error(reply.span(), message);
+                    None
+                }
+            },
+        };
+        let reason = reason_key.get_ref().trim().to_string();
+        if reason.is_empty() || reason.contains(['\r', '\n']) {
+            error(
+                reason_key.span(),
+                "expected a reason of one non-empty line".into(),
+            );
+        } else if let Err(message) = check_placeholders(&reason) {
+            error(reason_key.span(), message);
+        }
+        rules.push(Rule {
+            when: rule.when,
+            action,
+            reply,
+            reason,
+        });
+    }
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Some(Profile {
+        name,
+        file: path.to_path_buf(),
+        description: raw.description.map(|d| d.trim().to_string()),
+        bulk: raw.bulk,
+        rules,
+    })
+}
+
+/// `"550 5.7.26 text"` for a reject, `"421 4.7.27 text"` for a tempfail.
+fn parse_reply(reply: &str, action: Action) -> Result<ReplyTemplate, String> {
+    let class = if action == Action::Reject { '5' } else { '4' };
+    let expected = format!(
+        "expected a {class}xx reply such as \"{class}50 {class}.7.1 text\" for action = \"{}\"",
+        if action == Action::Reject {
+            "reject"
+        } else {
+            "tempfail"
+        }
+    );
+    let (code, text) = reply.split_once(' ').unwrap_or((reply, ""));
+    let code = code
+        .parse::<u16>()
+        .ok()
+        .filter(|c| (100..600).contains(c) && code.len() == 3);
+    match code {
+        Some(code) if code / 100 == class.to_digit(10).unwrap_or(0) as u16 => {
+            if text.trim().is_empty() || text.contains(['\r', '\n']) {
+                Err(format!(
+                    "{expected}, found \"{reply}\" (the text must be one non-empty line)"
+                ))
+            } else {
+                Ok(ReplyTemplate {
+                    code,
+                    text: text.trim().to_string(),
+                })
+            }
+        }
+        _ => Err(format!("{expected}, found \"{reply}\"")),
+    }
+}
+
+/// Every `{name}` in `text` must be one of [`PLACEHOLDERS`].
+fn check_placeholders(text: &str) -> Result<(), String> {
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else {
+            return Err(format!(
+                "expected \"}}\" after \"{{\" in \"{text}\", found the end of the text"
+            ));
+        };
+        let name = &after[..end];
+        if !PLACEHOLDERS.contains(&name) {
+            let known: Vec<String> = PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect();
+            let known: Vec<&str> = known.iter().map(String::as_str).collect();
+            return Err(format!(
+                "expected one of {}, found \"{{{name}}}\"",
+                quoted_list(&known)
+            ));
+        }
+        rest = &after[end + 1..];
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        receiver::profile::{Matcher, PolicyState},
+        scenario::{DmarcResultName, SpfResultName},
+    };
+
+    fn load(text: &str) -> Result<Profile, String> {
+        load_profile_str(text, Path::new("receivers/test.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_profile_with_every_kind_of_rule() {
+        let profile = load(
+            r#"
+description = "a test receiver"
+bulk = true
+
+[[rule]]
+when = { dmarc = "fail", policy = "reject" }
+action = "reject"
+reply = "550 5.7.26 Unauthenticated email from {from_domain} is not accepted"
+reason = "DMARC fails and {from_domain} asks for reject"
+
+[[rule]]
+when = { spf = "!pass", dkim = ["fail", "none"] }
+action = "tempfail"
+reply = "421 4.7.27 try again"
+reason = "neither SPF nor DKIM"
+
+[[rule]]
+when = { one_click = false, bulk = true }
+action = "spam"
+reason = "no one-click unsubscribe"
+"#,
+        )
+        .unwrap();
+        assert_eq!(profile.name, "test");
+        assert_eq!(profile.description.as_deref(), Some("a test receiver"));
+        assert!(profile.bulk);
+        assert_eq!(profile.rules.len(), 3);
+        let first = &profile.rules[0];
+        assert_eq!(first.action, Action::Reject);
+        assert_eq!(
+            first.when.dmarc,
+            Some(Matcher {
+                values: vec![DmarcResultName::Fail],
+                negated: false
+            })
+        );
+        assert_eq!(
+            first.when.policy,
+            Some(Matcher {
+                values: vec![PolicyState::Reject],
+                negated: false
+            })
+        );
+        assert_eq!(
+            first.reply,
+            Some(ReplyTemplate {
+                code: 550,
+                text: "5.7.26 Unauthenticated email from {from_domain} is not accepted".into()
+            })
+        );
+        let second = &profile.rules[1];
+        assert_eq!(
+            second.when.spf,
+            Some(Matcher {
+                values: vec![SpfResultName::Pass],
+                negated: true
+            })
+        );
+        assert_eq!(profile.rules[2].when.one_click, Some(false));
+        assert_eq!(profile.rules[2].reply, None);
+    }
+
+    #[test]
+    fn every_error_with_its_position() {
+        let e = load(
+            r#"descripton = "typo"
+
+[[rule]]
+when = { spf = "pas", dmarcc = "fail" }
+action = "reject"
+reason = "x"
+
+[[rule]]
+action = "spam"
+reply = "550 5.7.1 no"
+reason = "y"
+
+[[rule]]
+action = "tempfail"
+reply = "550 5.7.1 wrong class"
+reason = "{nope}"
+
+[[rule]]
+action = "bounce"
+reason = "z"
+"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            [
+                r#"receivers/test.toml:1:1: unknown key "descripton", expected one of "description", "bulk", "rule""#,
+                r#"receivers/test.toml:4:16: expected one of "pass", "fail", "softfail", "neutral", "none", "temperror", "permerror", found "pas""#,
+                r#"receivers/test.toml:4:23: unknown key "dmarcc", expected one of "spf", "header_from_spf", "dkim", "spf_aligned", "dkim_aligned", "dmarc", "policy", "arc", "fcrdns", "tls", "rfc5322", "list_unsubscribe", "one_click", "bulk""#,
+                r#"receivers/test.toml:5:10: action = "reject" needs a reply, e.g. reply = "550 5.7.1 message refused""#,
+                r#"receivers/test.toml:10:9: reply applies only to action = "tempfail" or "reject" (spam is accepted with a 250)"#,
+                r#"receivers/test.toml:15:9: expected a 4xx reply such as "450 4.7.1 text" for action = "tempfail", found "550 5.7.1 wrong class""#,
+                r#"receivers/test.toml:16:10: expected one of "{client_ip}", "{from_domain}", "{mail_from_domain}", "{helo}", "{format_problems}", found "{nope}""#,
+                r#"receivers/test.toml:19:10: expected one of "spam", "tempfail", "reject", found "bounce""#,
+            ]
+            .join("\n")
+        );
+    }
+
+    #[test]
+    fn missing_keys_point_at_the_rule() {
+        let e =
+            load("[[rule]]\nwhen = { tls = false }\n\n[[rule]]\naction = \"spam\"\n").unwrap_err();
+        assert_eq!(
+            e,
+            [
+                r#"receivers/test.toml:1:1: missing key "action" in [[rule]]"#,
+                r#"receivers/test.toml:1:1: missing key "reason" in [[rule]]"#,
+                r#"receivers/test.toml:4:1: missing key "reason" in [[rule]]"#,
+            ]
+            .join("\n")
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_positioned() {
+        let e = load("[[rule]\naction = \"spam\"\n").unwrap_err();
+        assert!(e.starts_with("receivers/test.toml:1:"), "{e}");
+    }
+
+    #[test]
+    fn replies() {
+        assert_eq!(
+            parse_reply("550 Unknown user", Action::Reject),
+            Ok(ReplyTemplate {
+                code: 550,
+                text: "Unknown user".into()
+            })
+        );
+        assert!(parse_reply("55 x", Action::Reject).is_err());
+        assert!(parse_reply("550", Action::Reject).is_err());
+        assert!(parse_reply("450 x", Action::Reject).is_err());
+        assert!(parse_reply("421 4.7.0 x", Action::Tempfail).is_ok());
+    }
+
+    #[test]
+    fn every_bundled_profile_loads() {
+        let names = bundled_names();
+        assert!(names.len() >= 7, "{names:?}");
+        for name in &names {
+            let profile = load_profile(&bundled_dir().join(format!("{name}.toml")))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(&profile.name, name);
+            assert!(profile.description.is_some(), "{name} has no description");
+            assert!(!profile.rules.is_empty(), "{name} has no rules");
+        }
+    }
+
+    /// gmail-bulk.toml is gmail.toml with `bulk = true`: the copies must
+    /// not drift apart.
+    #[test]
+    fn gmail_bulk_is_gmail_for_a_bulk_sender() {
+        let load = |name: &str| load_profile(&bundled_dir().join(format!("{name}.toml"))).unwrap();
+        let (all, bulk) = (load("gmail"), load("gmail-bulk"));
+        assert_eq!(all.rules, bulk.rules);
+        assert!(!all.bulk);
+        assert!(bulk.bulk);
+    }
+
+    #[test]
+    fn references_resolve() {
+        let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/ses/default.toml");
+        let file = resolve("docomo", &scenario).unwrap();
+        assert!(
+            file.ends_with("receivers/docomo.toml"),
+            "{}",
+            file.display()
+        );
+        let e = resolve("docmo", &scenario).unwrap_err();
+        assert!(
+            e.starts_with("unknown receiver profile \"docmo\": expected one of "),
+            "{e}"
+        );
+        assert!(e.contains("\"docomo\""), "{e}");
+        let e = resolve("../nowhere.toml", &scenario).unwrap_err();
+        assert!(e.starts_with("no receiver profile file "), "{e}");
+        let e = resolve("bad name", &scenario).unwrap_err();
+        assert!(e.starts_with("expected a profile name"), "{e}");
+    }
+}

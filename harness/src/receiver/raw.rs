@@ -1,0 +1,28 @@
+//! A profile file's shape as serde reads it.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::profile::{Action, Conditions};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawProfile {
+    pub description: Option<String>,
+    #[serde(default)]
+    pub bulk: bool,
+    #[serde(default)]
+    pub rule: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRule {
+    #[serde(default)]
+    pub when: Conditions,
+    /// Optional here so that a bad action or reason does not hide the
+    /// errors of the other rules; missing ones are reported after.
+    pub action: Option<Spanned<Action>>,
+    pub reply: Option<Spanned<String>>,
+    pub reason: Option<Spanned<String>>,
+}

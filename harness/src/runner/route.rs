@@ -1,0 +1,131 @@
+use super::one::{APP_HELO, RECEIVER_HOST};
+use crate::{
+    relay::ses,
+    report::RouteStep,
+    scenario::{HopKind, Scenario, Sender},
+};
+
+/// The hosts a scenario's message passes, from the sending application to
+/// the receiver, as the report's diagrams draw them.
+pub(super) fn route(scenario: &Scenario) -> Vec<RouteStep> {
+    let mut steps = Vec::new();
+    match &scenario.sender {
+        Sender::Relay(identity) => {
+            push_app(&mut steps);
+            let helo = identity
+                .helo
+                .clone()
+                .unwrap_or_else(|| ses::sending_host(&identity.region));
+            let mut does = vec![format!("identity {}", identity.identity)];
+            if let Some(m) = &identity.mail_from_domain {
+                does.push(format!("MAIL FROM {m}"));
+            }
+            if identity.easy_dkim {
+                does.push("Easy DKIM".into());
+            }
+            if let Some(s) = &identity.byodkim_selector {
+                does.push(format!("BYODKIM s={s}"));
+            }
+            steps.push(RouteStep {
+                role: "relay".into(),
+                name: format!("Amazon SES {}", identity.region),
+                detail: format!("{helo} [{}]; {}", identity.egress_ip, does.join(", ")),
+            });
+        }
+        Sender::Ses(ses) => {
+            steps.push(RouteStep {
+                role: "sender".into(),
+                name: "mailharness".into(),
+                detail: "SendEmail with raw MIME".into(),
+            });
+            steps.push(RouteStep {
+                role: "relay".into(),
+                name: format!(
+                    "Amazon SES {}",
+                    ses.region
+                        .as_deref()
+                        .unwrap_or("(the environment's region)")
+                ),
+                detail: "the real service".into(),
+            });
+        }
+        Sender::Direct(direct) => {
+            let signs: Vec<String> = direct
+                .signers
+                .iter()
+                .map(|s| format!("d={}", s.domain))
+                .collect();
+            let signs = if signs.is_empty() {
+                "no DKIM signature".to_string()
+            } else {
+                format!("signs {}", signs.join(", "))
+            };
+            steps.push(RouteStep {
+                role: "sender".into(),
+                name: direct.helo.clone(),
+                detail: format!("[{}]; sends directly; {signs}", direct.egress_ip),
+            });
+        }
+        Sender::Smtp(smtp) => {
+            steps.push(RouteStep {
+                role: "sender".into(),
+                name: APP_HELO.into(),
+                detail: "submits over SMTP".into(),
+            });
+            steps.push(RouteStep {
+                role: "relay".into(),
+                name: smtp.relay.describe(),
+                detail: format!("delivers as [{}]", smtp.egress_ip),
+            });
+        }
+    }
+    for hop in &scenario.hops {
+        let mut does = Vec::new();
+        let (role, name) = match &hop.kind {
+            HopKind::Forwarder { srs } => {
+                does.push(if *srs { "SRS" } else { "keeps the envelope" }.to_string());
+                ("forwarder", hop.domain.clone())
+            }
+            HopKind::MailingList {
+                list_address,
+                subject_tag,
+                footer,
+                rewrite_from,
+            } => {
+                if subject_tag.is_some() {
+                    does.push("subject tag".into());
+                }
+                if footer.is_some() {
+                    does.push("footer".into());
+                }
+                if *rewrite_from {
+                    does.push("rewrites From".into());
+                }
+                ("mailing list", list_address.clone())
+            }
+        };
+        if hop.arc {
+            does.push("ARC seal".into());
+        }
+        steps.push(RouteStep {
+            role: role.into(),
+            name,
+            detail: format!("{} [{}]; {}", hop.helo, hop.egress_ip, does.join(", ")),
+        });
+    }
+    steps.push(RouteStep {
+        role: "receiver".into(),
+        name: RECEIVER_HOST.into(),
+        detail: "verifies SPF, DKIM, DMARC, ARC".into(),
+    });
+    steps
+}
+
+/// The sending application, which submits to a relay.
+fn push_app(steps: &mut Vec<RouteStep>) {
+    steps.push(RouteStep {
+        role: "sender".into(),
+        name: APP_HELO.into(),
+        detail: "submits over SMTP".into(),
+    });
+}

@@ -1,0 +1,232 @@
+//! What receivers' filters look at besides SPF, DKIM and DMARC: the client
+//! IP's forward-confirmed reverse DNS, SPF evaluated for the header From
+//! domain (as Japanese carriers do), the RFC 5322 basics and the
+//! unsubscribe headers of RFC 2369 and RFC 8058.
+
+use std::net::IpAddr;
+
+use mail_auth::{
+    hickory_resolver::proto::rr::{RData, RecordType},
+    spf::verify::SpfParameters,
+};
+use serde::Serialize;
+
+use super::{Verifier, VerifyInput, check::spf_name, verdict::Verdict};
+use crate::{
+    headers::{field_name, header_fields, split_header},
+    relay::reverse_name,
+    scenario::SpfResultName,
+};
+
+/// The signals of one message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Signals {
+    /// The names the client IP's PTR records give.
+    pub ptr: Vec<String>,
+    /// Forward-confirmed reverse DNS: a PTR name whose A/AAAA records
+    /// include the client IP.
+    pub fcrdns: bool,
+    /// SPF evaluated with the header From domain as the identity (the
+    /// client IP against that domain's record); `none` without a From.
+    pub header_from_spf: SpfResultName,
+    /// What the message lacks of RFC 5322's basics (exactly one From and
+    /// one Date, a Message-ID); empty when nothing.
+    pub format_problems: Vec<String>,
+    /// A `List-Unsubscribe` header with an https URI (RFC 2369).
+    pub list_unsubscribe: bool,
+    /// One-click unsubscribe (RFC 8058): an https `List-Unsubscribe` and
+    /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
+    pub one_click: bool,
+}
+
+impl Verifier {
+    /// The signals of a message whose `verdict` is known.
+    pub async fn signals(&self, input: VerifyInput<'_>, verdict: &Verdict) -> Signals {
+        let (ptr, fcrdns) = self.fcrdns(input.client_ip).await;
+        let header_from_spf = match verdict.header_from_domain.as_deref() {
+            Some(domain) if !domain.is_empty() => {
+                let identity = format!("postmaster@{domain}");
+                let output = self
+                    .authenticator
+                    .verify_spf(SpfParameters::verify_mail_from(
+                        input.client_ip,
+                        input.helo,
+                        &self.hostname,
+                        &identity,
+                    ))
+                    .await;
+                spf_name(
+                    self.enforce_single_record(output, input.client_ip)
+                        .await
+                        .result(),
+                )
+            }
+            _ => SpfResultName::None,
+        };
+        let headers = HeaderSignals::of(input.raw);
+        Signals {
+            ptr,
+            fcrdns,
+            header_from_spf,
+            format_problems: headers.format_problems,
+            list_unsubscribe: headers.list_unsubscribe,
+            one_click: headers.one_click,
+        }
+    }
+
+    /// The PTR names of `ip`, and whether one of them resolves back to it.
+    async fn fcrdns(&self, ip: IpAddr) -> (Vec<String>, bool) {
+        let resolver = self.authenticator.resolver();
+        let names: Vec<String> = match resolver
+            .lookup(reverse_name(ip).as_str(), RecordType::PTR)
+            .await
+        {
+            Ok(lookup) => lookup
+                .answers()
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::PTR(name) => Some(name.0.to_ascii().to_ascii_lowercase()),
+                    _ => None,
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let rtype = if ip.is_ipv4() {
+            RecordType::A
+        } else {
+            RecordType::AAAA
+        };
+        let mut confirmed = false;
+        for name in &names {
+            let Ok(lookup) = resolver.lookup(name.as_str(), rtype).await else {
+                continue;
+            };
+            confirmed = lookup.answers().iter().any(|r| match &r.data {
+                RData::A(a) => IpAddr::V4(a.0) == ip,
+                RData::AAAA(a) => IpAddr::V6(a.0) == ip,
+                _ => false,
+            });
+            if confirmed {
+                break;
+            }
+        }
+        let shown = names
+            .iter()
+            .map(|n| n.trim_end_matches('.').to_string())
+            .collect();
+        (shown, confirmed)
+    }
+}
+
+/// The signals read from the header block alone.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct HeaderSignals {
+    pub format_problems: Vec<String>,
+    pub list_unsubscribe: bool,
+    pub one_click: bool,
+}
+
+impl HeaderSignals {
+    pub(super) fn of(raw: &[u8]) -> HeaderSignals {
+        let fields = header_fields(split_header(raw).0);
+        let values = |name: &str| -> Vec<String> {
+            fields
+                .iter()
+                .filter(|f| field_name(f) == name)
+                .map(|f| {
+                    let text = String::from_utf8_lossy(f);
+                    let value = text.split_once(':').map_or("", |(_, v)| v);
+                    // Unfold: a line break followed by white space is white space.
+                    value
+                        .replace("\r\n", "")
+                        .replace('\n', "")
+                        .trim()
+                        .to_string()
+                })
+                .collect()
+        };
+        let mut format_problems = Vec::new();
+        // RFC 5322 §3.6: one From, one Date; a Message-ID "SHOULD" be
+        // there, and the large receivers require it.
+        for (name, shown) in [
+            ("from", "From"),
+            ("date", "Date"),
+            ("message-id", "Message-ID"),
+        ] {
+            match values(name).len() {
+                0 => format_problems.push(format!("no {shown} header field")),
+                1 => {}
+                n => format_problems.push(format!("{n} {shown} header fields")),
+            }
+        }
+        let list_unsubscribe = values("list-unsubscribe").iter().any(|v| {
+            v.split(',').any(|uri| {
+                uri.trim()
+                    .trim_start_matches('<')
+                    .get(..8)
+                    .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+            })
+        });
+        let one_click = list_unsubscribe
+            && values("list-unsubscribe-post")
+                .iter()
+                .any(|v| v.eq_ignore_ascii_case("List-Unsubscribe=One-Click"));
+        HeaderSignals {
+            format_problems,
+            list_unsubscribe,
+            one_click,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_complete_message() {
+        let signals = HeaderSignals::of(
+            b"From: a@example.com\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\
+              Message-ID: <1@example.com>\r\n\
+              List-Unsubscribe: <mailto:u@example.com>,\r\n <https://example.com/u?x=1>\r\n\
+              List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n\r\nbody\r\n",
+        );
+        assert_eq!(
+            signals,
+            HeaderSignals {
+                format_problems: Vec::new(),
+                list_unsubscribe: true,
+                one_click: true,
+            }
+        );
+    }
+
+    #[test]
+    fn missing_and_repeated_fields() {
+        let signals = HeaderSignals::of(
+            b"From: a@example.com\r\nFrom: b@example.com\r\n\
+              List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n\r\nbody\r\n",
+        );
+        assert_eq!(
+            signals.format_problems,
+            [
+                "2 From header fields",
+                "no Date header field",
+                "no Message-ID header field"
+            ]
+        );
+        // The POST header alone is not one-click unsubscribe.
+        assert!(!signals.list_unsubscribe);
+        assert!(!signals.one_click);
+    }
+
+    #[test]
+    fn mailto_only_is_not_enough() {
+        let signals = HeaderSignals::of(
+            b"List-Unsubscribe: <mailto:u@example.com>\r\n\
+              List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n\r\n",
+        );
+        assert!(!signals.list_unsubscribe);
+        assert!(!signals.one_click);
+    }
+}
