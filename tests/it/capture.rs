@@ -494,3 +494,121 @@ async fn receiver_profiles_refuse_at_the_end_of_data() {
     );
     assert!(!judgement.signals.fcrdns);
 }
+
+/// A capture with small limits, so that each is reached with a few bytes.
+fn limited(config: impl FnOnce(&mut mailharness::smtp::ServerConfig)) -> CaptureConfig {
+    let mut capture = CaptureConfig {
+        starttls: false,
+        ..CaptureConfig::default()
+    };
+    capture.smtp.max_message_size = 1000;
+    capture.smtp.max_recipients = 2;
+    capture.smtp.max_line_length = 100;
+    config(&mut capture.smtp);
+    capture
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn size_recipient_and_line_limits() {
+    let capture = start(limited(|_| {})).await;
+    let mut client = Client::connect(capture.addr(), None).await;
+    let ehlo = client.command("EHLO limits.test", "250 ").await;
+    assert_eq!(ehlo, "250 SMTPUTF8");
+    // A declared size over the limit is refused at MAIL.
+    client
+        .command(
+            "MAIL FROM:<a@sender.test> SIZE=1001",
+            "552 5.3.4 message size exceeds fixed maximum message size",
+        )
+        .await;
+    // An undeclared oversize message is refused at the end of DATA, and
+    // the session goes on.
+    client.command("MAIL FROM:<a@sender.test>", "250 ").await;
+    client.command("RCPT TO:<1@capture.test>", "250 ").await;
+    client.command("RCPT TO:<2@capture.test>", "250 ").await;
+    client
+        .command("RCPT TO:<3@capture.test>", "452 4.5.3 too many recipients")
+        .await;
+    client.command("DATA", "354 ").await;
+    client
+        .write(&[b"x".repeat(60), b"\r\n".to_vec()].concat().repeat(20))
+        .await;
+    client.write(b".\r\n").await;
+    assert_eq!(
+        client.reply().await,
+        "552 5.3.4 message exceeds fixed maximum message size"
+    );
+    // A command line over the limit.
+    client
+        .command(&format!("NOOP {}", "x".repeat(100)), "500 5.5.2")
+        .await;
+    // A message exactly at the limit goes through, with every recipient
+    // the cap allowed.
+    let exact = [b"y".repeat(998), b"\r\n".to_vec()].concat();
+    client
+        .command("MAIL FROM:<a@sender.test> SIZE=1000", "250 ")
+        .await;
+    client.command("RCPT TO:<1@capture.test>", "250 ").await;
+    client.command("RCPT TO:<2@capture.test>", "250 ").await;
+    client.command("DATA", "354 ").await;
+    client.write(&exact).await;
+    client.write(b".\r\n").await;
+    assert_eq!(client.reply().await, "250 2.0.0 Ok: queued as C000001");
+    client.command("QUIT", "221 ").await;
+    let messages = capture.mailbox().messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].raw, exact);
+    assert_eq!(
+        messages[0].envelope.rcpt_to,
+        ["1@capture.test", "2@capture.test"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_client_gets_421_and_is_closed() {
+    // The server's limit is tiny; the test only waits for its reply.
+    let capture = start(limited(|smtp| {
+        smtp.idle_timeout = Duration::from_millis(50);
+    }))
+    .await;
+    let mut client = Client::connect(capture.addr(), None).await;
+    client.command("EHLO idle.test", "250 ").await;
+    client.command("MAIL FROM:<a@sender.test>", "250 ").await;
+    client.command("RCPT TO:<b@capture.test>", "250 ").await;
+    client.command("DATA", "354 ").await;
+    client.write(b"Subject: never finished\r\n").await;
+    assert_eq!(client.reply().await, "421 4.4.2 idle timeout");
+    let mut rest = String::new();
+    client.reader.read_to_string(&mut rest).await.unwrap();
+    assert_eq!(rest, "");
+    assert!(capture.mailbox().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_over_the_cap_get_421() {
+    const CAP: usize = 4;
+    let capture = start(limited(|smtp| smtp.max_connections = CAP)).await;
+    // The greeting proves each connection holds a slot.
+    let mut held = Vec::new();
+    for _ in 0..CAP {
+        held.push(Client::connect(capture.addr(), None).await);
+    }
+    let mut over = TcpStream::connect(capture.addr()).await.unwrap();
+    let mut refusal = String::new();
+    over.read_to_string(&mut refusal).await.unwrap();
+    assert_eq!(refusal, "421 4.7.0 too many connections\r\n");
+    // The held connections are still served.
+    for client in &mut held {
+        client.command("NOOP", "250 ").await;
+    }
+    let mut last = held.pop().unwrap();
+    last.command("EHLO held.test", "250 ").await;
+    let reply = last
+        .send(
+            "a@sender.test",
+            "b@capture.test",
+            b"Subject: held\r\n\r\nok\r\n",
+        )
+        .await;
+    assert_eq!(reply, "250 2.0.0 Ok: queued as C000001");
+}

@@ -9,6 +9,7 @@ mod invalid;
 #[cfg(feature = "live")]
 mod live;
 mod live_offline;
+mod load;
 mod mta;
 mod scenarios;
 mod support;

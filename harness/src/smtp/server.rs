@@ -3,14 +3,24 @@
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::net::TcpListener;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::Handler;
 use super::session;
+use super::{Handler, Reply};
 
 /// How a server presents itself and what it accepts.
+///
+/// The limits bound what one client can make the server hold: a message
+/// (`max_message_size`, `552 5.3.4`), a transaction (`max_recipients`,
+/// `452 4.5.3`), a command line (`max_line_length`, `500 5.5.2`), the
+/// time a connection may sit silent (`idle_timeout`, `421 4.4.2` and
+/// close) and the connections served at once (`max_connections`,
+/// `421 4.7.0` and close for the ones over the cap).
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// The name in the greeting and the EHLO reply.
@@ -24,6 +34,14 @@ pub struct ServerConfig {
     /// The longest command line, without CRLF; longer ones get
     /// `500 5.5.2`. Default 4096.
     pub max_line_length: usize,
+    /// How long the server waits for each command line, and for each line
+    /// of a message after DATA; a client silent for longer gets
+    /// `421 4.4.2 idle timeout` and the connection is closed. Default 5
+    /// minutes (RFC 5321 §4.5.3.2 asks for at least that).
+    pub idle_timeout: Duration,
+    /// The most connections served at once; one more is answered
+    /// `421 4.7.0 too many connections` and closed at once. Default 1024.
+    pub max_connections: usize,
     /// Whether a PROXY v1 header is accepted as the first line from a
     /// loopback peer. Default false.
     pub accept_proxy: bool,
@@ -40,6 +58,8 @@ impl Default for ServerConfig {
             max_message_size: 50 * 1024 * 1024,
             max_recipients: 1000,
             max_line_length: 4096,
+            idle_timeout: Duration::from_secs(300),
+            max_connections: 1024,
             accept_proxy: false,
             greeting: "mailharness".to_string(),
             tls: None,
@@ -59,6 +79,7 @@ pub async fn run<H: Handler>(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
+    let slots = Arc::new(Semaphore::new(config.max_connections));
     let config = Arc::new(config);
     let mut shutdown = std::pin::pin!(shutdown);
     // Dropping the set when the loop ends aborts the connections.
@@ -70,19 +91,36 @@ pub async fn run<H: Handler>(
             // a connection has already been reported by the panic hook.
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    connections.spawn(session::serve(
-                        stream,
-                        peer,
-                        Arc::clone(&handler),
-                        Arc::clone(&config),
-                    ));
-                }
+                Ok((stream, peer)) => match Arc::clone(&slots).try_acquire_owned() {
+                    Ok(slot) => {
+                        let serve = session::serve(
+                            stream,
+                            peer,
+                            Arc::clone(&handler),
+                            Arc::clone(&config),
+                        );
+                        connections.spawn(async move {
+                            serve.await;
+                            drop(slot);
+                        });
+                    }
+                    Err(_) => {
+                        connections.spawn(refuse(stream));
+                    }
+                },
                 Err(error) if is_per_connection(&error) => {}
                 Err(error) => return Err(error),
             },
         }
     }
+}
+
+/// Answers a connection over [`ServerConfig::max_connections`] and closes
+/// it; a client that went away meanwhile is of no concern.
+async fn refuse(mut stream: TcpStream) {
+    let reply = Reply::new(421, "4.7.0 too many connections");
+    let _ = stream.write_all(reply.to_wire().as_bytes()).await;
+    let _ = stream.shutdown().await;
 }
 
 /// Errors from `accept` that concern one connection, not the listener.

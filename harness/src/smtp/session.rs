@@ -10,7 +10,7 @@ use tokio::net::TcpStream;
 use super::command::strip_eol;
 use super::stream::Stream;
 use super::tls::version_name;
-use super::wire::{LineRead, Message, Wire};
+use super::wire::{LineRead, Message, Wire, is_idle_timeout};
 use super::{
     Command, CommandError, Handler, Reply, ServerConfig, Transaction, parse_command, parse_proxy_v1,
 };
@@ -26,6 +26,11 @@ pub(super) async fn serve<H: Handler>(
     // nobody left to reply to, and nothing was delivered for a message
     // still in progress.
     let _ = Session::new(peer, handler, config).run(stream).await;
+}
+
+/// The reply before closing a connection that stayed silent too long.
+fn idle_timeout() -> Reply {
+    Reply::new(421, "4.4.2 idle timeout")
 }
 
 /// Whether the connection goes on after a command.
@@ -60,7 +65,8 @@ impl<H: Handler> Session<H> {
     }
 
     async fn run<S: AsyncRead + AsyncWrite + Unpin>(mut self, stream: S) -> io::Result<()> {
-        let mut wire = Wire::new(Stream::Plain(stream));
+        let idle = self.config.idle_timeout;
+        let mut wire = Wire::new(Stream::Plain(stream)).with_idle_timeout(idle);
         let greeting = format!("{} ESMTP {}", self.config.hostname, self.config.greeting);
         wire.queue(&Reply::new(220, greeting.trim_end()));
         wire.flush().await?;
@@ -69,7 +75,14 @@ impl<H: Handler> Session<H> {
         let mut first = true;
         loop {
             line.clear();
-            let read = wire.read_line(&mut line, max.saturating_add(2)).await?;
+            let read = match wire.read_line(&mut line, max.saturating_add(2)).await {
+                Err(error) if is_idle_timeout(&error) => {
+                    wire.queue(&idle_timeout());
+                    wire.flush().await?;
+                    return Ok(());
+                }
+                read => read?,
+            };
             let is_first = std::mem::replace(&mut first, false);
             let text = match read {
                 LineRead::Eof => return Ok(()),
@@ -107,7 +120,7 @@ impl<H: Handler> Session<H> {
                         .await?;
                     let version = tls.get_ref().1.protocol_version().map(version_name);
                     self.start_over(version);
-                    wire = Wire::new(Stream::Tls(Box::new(tls)));
+                    wire = Wire::new(Stream::Tls(Box::new(tls))).with_idle_timeout(idle);
                 }
             }
         }
@@ -291,10 +304,18 @@ impl<H: Handler> Session<H> {
             return Ok(Flow::Continue);
         }
         wire.queue(&Reply::new(354, "End data with <CR><LF>.<CR><LF>"));
-        let reply = match wire.read_message(self.config.max_message_size).await? {
-            Message::Closed => return Ok(Flow::Close),
-            Message::TooBig => Reply::new(552, "5.3.4 message exceeds fixed maximum message size"),
-            Message::Complete(data) => {
+        let reply = match wire.read_message(self.config.max_message_size).await {
+            Err(error) if is_idle_timeout(&error) => {
+                self.reset();
+                wire.queue(&idle_timeout());
+                return Ok(Flow::Close);
+            }
+            Err(error) => return Err(error),
+            Ok(Message::Closed) => return Ok(Flow::Close),
+            Ok(Message::TooBig) => {
+                Reply::new(552, "5.3.4 message exceeds fixed maximum message size")
+            }
+            Ok(Message::Complete(data)) => {
                 let mut tx = self.tx.clone();
                 tx.data = data;
                 self.handler.deliver(tx).await
@@ -309,6 +330,7 @@ impl<H: Handler> Session<H> {
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
+    use std::time::Duration;
 
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -338,6 +360,8 @@ mod tests {
             max_message_size: 100,
             max_recipients: 2,
             max_line_length: 64,
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 8,
             accept_proxy: true,
             greeting: "ready".into(),
             tls: None,
@@ -617,6 +641,57 @@ mod tests {
         let (replies, _) = converse("PROXY TCP4 nonsense\r\nNOOP\r\n").await;
         assert_eq!(replies.len(), 1);
         assert!(replies[0].starts_with("554 5.7.0 expected a proxy protocol v1 header"));
+    }
+
+    /// Writes `script` and keeps the write side open, so only the idle
+    /// timeout (50 ms) can end the session; returns what the server sent
+    /// until it closed, minus the greeting, and the deliveries.
+    async fn silent_after(script: &[u8]) -> (Vec<String>, Vec<Transaction>) {
+        let handler = Arc::new(Recorder::default());
+        let (mut client, server) = tokio::io::duplex(1 << 20);
+        let config = ServerConfig {
+            idle_timeout: Duration::from_millis(50),
+            ..config()
+        };
+        let session = Session::new(
+            "127.0.0.1:1".parse().unwrap(),
+            Arc::clone(&handler),
+            Arc::new(config),
+        );
+        let task = tokio::spawn(session.run(server));
+        client.write_all(script).await.unwrap();
+        let mut replies = String::new();
+        client.read_to_string(&mut replies).await.unwrap();
+        task.await.unwrap().unwrap();
+        let mut lines: Vec<String> = replies
+            .split_terminator("\r\n")
+            .map(str::to_string)
+            .collect();
+        assert_eq!(lines.remove(0), "220 mx.test ESMTP ready");
+        let delivered = std::mem::take(&mut *handler.delivered.lock().unwrap());
+        (lines, delivered)
+    }
+
+    #[tokio::test]
+    async fn idle_client_is_closed_with_421() {
+        let (replies, _) = silent_after(b"").await;
+        assert_eq!(replies, ["421 4.4.2 idle timeout"]);
+        let (replies, _) = silent_after(b"NOOP\r\n").await;
+        assert_eq!(replies, ["250 2.0.0 Ok", "421 4.4.2 idle timeout"]);
+    }
+
+    #[tokio::test]
+    async fn idle_during_data_delivers_nothing() {
+        let (replies, delivered) =
+            silent_after(b"HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\npart\r\n").await;
+        assert_eq!(
+            replies[3..],
+            [
+                "354 End data with <CR><LF>.<CR><LF>",
+                "421 4.4.2 idle timeout"
+            ]
+        );
+        assert!(delivered.is_empty());
     }
 
     #[tokio::test]

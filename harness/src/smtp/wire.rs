@@ -3,6 +3,7 @@
 //! (which is what makes PIPELINING work without deadlocks).
 
 use std::io;
+use std::time::Duration;
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
@@ -78,6 +79,14 @@ pub(super) async fn read_line<R: AsyncBufRead + Unpin>(
 pub(super) struct Wire<S> {
     reader: BufReader<S>,
     pending: Vec<u8>,
+    /// How long one line may take to arrive; `None` waits for ever.
+    idle_timeout: Option<Duration>,
+}
+
+/// Whether an error from [`Wire::read_line`] or [`Wire::read_message`]
+/// means the client stayed silent past the idle timeout.
+pub(super) fn is_idle_timeout(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::TimedOut
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
@@ -85,7 +94,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         Self {
             reader: BufReader::new(stream),
             pending: Vec::new(),
+            idle_timeout: None,
         }
+    }
+
+    /// Fails every line read that takes longer than `timeout` with an
+    /// error [`is_idle_timeout`] recognises.
+    pub(super) fn with_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
     }
 
     /// The stream, for a STARTTLS upgrade. Input buffered beyond the
@@ -123,7 +140,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         if !self.reader.buffer().contains(&b'\n') {
             self.flush().await?;
         }
-        read_line(&mut self.reader, out, limit).await
+        let read = read_line(&mut self.reader, out, limit);
+        match self.idle_timeout {
+            None => read.await,
+            Some(timeout) => tokio::time::timeout(timeout, read)
+                .await
+                .unwrap_or_else(|_| Err(io::Error::new(io::ErrorKind::TimedOut, "idle timeout"))),
+        }
     }
 
     /// Reads a message after the 354 reply, up to the line `.` (`.\r\n` or

@@ -1,0 +1,110 @@
+//! `mailharness-bench`: throughput of the harness's parts, each measured
+//! beside a real peer in the same run (see `bench/run.sh` and
+//! `bench/RESULTS.md`).
+//!
+//! # Layout
+//!
+//! - `load`: the SMTP load generator (raw TCP, pipelined), shared by every
+//!   sink it drives.
+//! - `capture`: capture ingest, or any other sink with `--target`.
+//! - `verify`: the verifier on saved messages against mock DNS, and the
+//!   dkimpy + pyspf loop on the same messages and server.
+//! - `dns`: UDP queries per second against mock DNS, and `dig` as a weak peer.
+//! - `suite`: wall time of the bundled suite and the per-scenario fixed cost.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Parser, Subcommand};
+
+mod capture;
+mod dns;
+mod load;
+mod suite;
+mod verify;
+
+#[derive(Debug, Parser)]
+#[command(name = "mailharness-bench")]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Messages/s into the capture (or `--target`), every stored byte checked.
+    Capture {
+        #[arg(long, default_value_t = 1)]
+        clients: usize,
+        /// The size of each message, in bytes.
+        #[arg(long, default_value_t = 4096)]
+        size: usize,
+        /// Messages in all, split between the clients.
+        #[arg(long, default_value_t = 2000)]
+        messages: usize,
+        /// Drive this SMTP server instead of an in-process capture (nothing
+        /// can be checked there but the 250 replies).
+        #[arg(long, value_name = "HOST:PORT")]
+        target: Option<SocketAddr>,
+    },
+    /// Messages/s through `Verifier::verify`, then through the Python peer.
+    Verify {
+        /// A scenario folder written by `mailharness run --save`.
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 200)]
+        messages: usize,
+        /// The Python loop to run as the peer on the same DNS server
+        /// (skipped when absent).
+        #[arg(long, value_name = "SCRIPT")]
+        peer: Option<PathBuf>,
+        /// Messages for the peer (it is slower).
+        #[arg(long, default_value_t = 50)]
+        peer_messages: usize,
+    },
+    /// UDP queries/s against mock DNS on loopback, and `dig` in a loop.
+    Dns {
+        #[arg(long, default_value_t = 100_000)]
+        queries: usize,
+        /// Queries in flight (one socket each).
+        #[arg(long, default_value_t = 16)]
+        sockets: usize,
+        /// Queries by `dig`, one process each (0 skips the peer).
+        #[arg(long, default_value_t = 200)]
+        dig_queries: usize,
+    },
+    /// Wall time of the bundled suite with `--jobs 1` and the default jobs.
+    Suite {
+        /// The release `mailharness` binary.
+        #[arg(long, default_value = "target/release/mailharness")]
+        binary: PathBuf,
+        #[arg(long, default_value = "scenarios")]
+        scenarios: PathBuf,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match args.command {
+        Command::Capture {
+            clients,
+            size,
+            messages,
+            target,
+        } => runtime.block_on(capture::run(clients, size, messages, target)),
+        Command::Verify {
+            dir,
+            messages,
+            peer,
+            peer_messages,
+        } => runtime.block_on(verify::run(&dir, messages, peer.as_deref(), peer_messages)),
+        Command::Dns {
+            queries,
+            sockets,
+            dig_queries,
+        } => runtime.block_on(dns::run(queries, sockets, dig_queries)),
+        Command::Suite { binary, scenarios } => suite::run(&binary, &scenarios),
+    }
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""The peer of `mailharness-bench verify`: tests/independent/verify.py's
+checks (pyspf, dkimpy, authheaders) in a loop over the messages of a
+`mailharness run --save` folder, DNS answered by 127.0.0.1:PORT.
+
+    verify_loop.py --dns-port PORT --messages M DIR
+
+Prints `verify impl=dkimpy+pyspf+authheaders messages=M seconds=S msgs_per_s=R`.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "independent"))
+
+import spf  # noqa: E402
+import verify  # noqa: E402
+
+
+def load(folder):
+    out = []
+    n = 1
+    while os.path.exists(os.path.join(folder, f"{n}.eml")):
+        with open(os.path.join(folder, f"{n}.eml"), "rb") as f:
+            raw = f.read()
+        with open(os.path.join(folder, f"{n}.json"), encoding="utf-8") as f:
+            envelope = json.load(f)["envelope"]
+        out.append((verify.received_message(raw), envelope))
+        n += 1
+    if not out:
+        raise SystemExit(f"verify_loop.py: expected 1.eml in {folder}, found none")
+    return out
+
+
+def check(message, envelope, dnsfunc):
+    ip, helo, mail_from = (envelope[k] for k in ("client_ip", "helo", "mail_from"))
+    spf_verdict, sender = verify.check_spf(ip, mail_from, helo)
+    dkim_verdicts = verify.check_dkim(message, dnsfunc)
+    dmarc = verify.check_dmarc(verify.from_domain(message), spf_verdict, sender, dkim_verdicts)
+    return spf_verdict, dkim_verdicts, dmarc
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dns-port", type=int, required=True)
+    parser.add_argument("--messages", type=int, default=50)
+    parser.add_argument("dir")
+    args = parser.parse_args()
+    resolver = verify.make_resolver(args.dns_port)
+    spf.DNSLookup = verify.spf_dnslookup(resolver)
+    dnsfunc = verify.dkim_dnsfunc(resolver)
+    saved = load(args.dir)
+    # One untimed pass: the same verdicts the harness requires.
+    for message, envelope in saved:
+        _, dkim_verdicts, dmarc = check(message, envelope, dnsfunc)
+        results = [d["result"] for d in dkim_verdicts]
+        if dmarc["result"] != "pass" or results != ["pass", "pass"]:
+            raise SystemExit(f"verify_loop.py: expected passes, found {dmarc} {results}")
+    start = time.perf_counter()
+    for n in range(args.messages):
+        message, envelope = saved[n % len(saved)]
+        check(message, envelope, dnsfunc)
+    seconds = time.perf_counter() - start
+    print(
+        f"verify impl=dkimpy+pyspf+authheaders messages={args.messages} "
+        f"seconds={seconds:.3f} msgs_per_s={args.messages / seconds:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
