@@ -63,12 +63,13 @@ fn check_intact(
     );
     let mut seen = vec![Vec::<bool>::new(); clients];
     for captured in &stored {
-        let (client, n) = ids(&captured.raw)?;
+        let raw = captured.raw();
+        let (client, n) = ids(&raw)?;
         let expected = load::message(client, n, size);
-        if captured.raw != expected {
+        if *raw != *expected {
             bail!(
                 "message {client}/{n} was stored altered ({} bytes)",
-                captured.raw.len()
+                raw.len()
             );
         }
         let slots = seen

@@ -14,5 +14,9 @@ mod process;
 mod server;
 
 pub use config::{HopConfig, HopIdentity, HopKind};
+/// The hop's header rewrite on raw bytes, for the fuzz targets (`fuzz/`)
+/// and their regression tests.
+#[doc(hidden)]
+pub use process::rewrite;
 pub use process::srs_address;
 pub use server::{HopHandle, HopStartError};

@@ -59,3 +59,12 @@ pub use name::normalize_name;
 pub use record::{RData, Record};
 pub use server::{ServerHandle, bind, run};
 pub use zone::{ZoneError, parse_zone};
+
+/// Answers one DNS message received over `transport` from `catalog`, with
+/// no sockets: the response bytes, or `None` when the server stays silent.
+/// The server's UDP and TCP loops call the same code; this entry point is
+/// for the fuzz targets (`fuzz/`) and their regression tests.
+#[doc(hidden)]
+pub fn respond(catalog: &Catalog, request: &[u8], transport: Transport) -> Option<Vec<u8>> {
+    respond::respond(request, transport, catalog).response
+}

@@ -187,7 +187,7 @@ async fn concurrent_clients_lose_nothing() {
             assert_eq!(m.envelope.rcpt_to, ["inbox@capture.test"]);
             assert!(!m.envelope.proxied);
             assert_eq!(m.envelope.client_ip, m.envelope.peer.ip());
-            (m.envelope.mail_from.clone(), m.raw.clone())
+            (m.envelope.mail_from.clone(), m.raw().into_owned())
         })
         .collect();
     stored.sort();
@@ -250,7 +250,7 @@ async fn dropped_connection_stores_nothing_and_proxy_ip_is_recorded() {
     assert_eq!(envelope.helo, "relay.test");
     assert_eq!(envelope.mail_from, "bounce@sender.test");
     assert_eq!(envelope.rcpt_to, ["inbox@capture.test"]);
-    assert_eq!(messages[0].raw, b"Subject: whole\r\n\r\nbody\r\n");
+    assert_eq!(&*messages[0].raw(), b"Subject: whole\r\n\r\nbody\r\n");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -293,7 +293,7 @@ async fn pipelined_commands_in_one_write() {
         messages[0].envelope.rcpt_to,
         ["b@capture.test", "c@capture.test"]
     );
-    assert_eq!(messages[0].raw, b"Subject: pipelined\r\n\r\n.body\r\n");
+    assert_eq!(&*messages[0].raw(), b"Subject: pipelined\r\n\r\n.body\r\n");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -364,7 +364,7 @@ async fn plain_and_starttls_deliver_byte_exact() {
         .iter()
         .zip([("a@sender.test", None), ("b@sender.test", Some("TLSv1.3"))])
     {
-        assert!(m.raw == raw, "{} arrived changed", m.envelope.mail_from);
+        assert!(*m.raw() == *raw, "{} arrived changed", m.envelope.mail_from);
         assert_eq!(m.envelope.mail_from, mail_from);
         assert_eq!(m.envelope.tls.as_deref(), tls);
         assert_eq!(m.envelope.client_ip.to_string(), "203.0.113.7");
@@ -468,7 +468,7 @@ async fn receiver_profiles_refuse_at_the_end_of_data() {
     let [m] = &messages[..] else {
         panic!("{} messages", messages.len())
     };
-    assert_eq!(m.raw, raw);
+    assert_eq!(*m.raw(), *raw);
     assert_eq!(m.reply, reply);
     let judgement = m.judgement.as_ref().expect("judged");
     let found: Vec<(&str, Disposition, Option<&str>)> = judgement
@@ -557,7 +557,7 @@ async fn size_recipient_and_line_limits() {
     client.command("QUIT", "221 ").await;
     let messages = capture.mailbox().messages();
     assert_eq!(messages.len(), 1);
-    assert_eq!(messages[0].raw, exact);
+    assert_eq!(*messages[0].raw(), *exact);
     assert_eq!(
         messages[0].envelope.rcpt_to,
         ["1@capture.test", "2@capture.test"]
@@ -611,4 +611,48 @@ async fn connections_over_the_cap_get_421() {
         )
         .await;
     assert_eq!(reply, "250 2.0.0 Ok: queued as C000001");
+}
+
+/// A message over the spool threshold goes to a file in the capture's
+/// temporary spool directory, reads back byte-exact, and the file and the
+/// directory are gone once the capture and its messages are dropped; a
+/// message under the threshold stays in memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_message_is_spooled_to_disk_and_removed_with_the_capture() {
+    let capture = start(CaptureConfig {
+        starttls: false,
+        spool_threshold: 4096,
+        ..CaptureConfig::default()
+    })
+    .await;
+    let mut client = Client::connect(capture.addr(), None).await;
+    client.command("EHLO spool.test", "250 ").await;
+    let large = message(1, 0);
+    assert!(large.len() > 4096);
+    let small = message(1, 1);
+    assert!(small.len() <= 4096);
+    for m in [&large, &small] {
+        let reply = client.send("a@sender.test", "b@capture.test", m).await;
+        assert!(reply.starts_with("250 2.0.0 Ok: queued as C"), "{reply}");
+    }
+    client.command("QUIT", "221 ").await;
+
+    let mailbox = capture.mailbox().clone();
+    let messages = mailbox.messages();
+    assert_eq!(messages.len(), 2);
+    let path = messages[0].spool_path().expect("spooled").to_path_buf();
+    let dir = path.parent().unwrap().to_path_buf();
+    assert_eq!(std::fs::read(&path).unwrap(), large);
+    assert_eq!(*messages[0].raw(), *large);
+    assert_eq!(messages[0].size(), large.len());
+    assert!(messages[1].spool_path().is_none());
+    assert_eq!(*messages[1].raw(), *small);
+    assert_eq!(mailbox.in_memory_bytes(), small.len());
+
+    capture.shutdown().await.unwrap();
+    drop(messages);
+    assert!(path.is_file(), "the mailbox still holds the message");
+    drop(mailbox);
+    assert!(!path.exists(), "spool file outlived the capture");
+    assert!(!dir.exists(), "spool directory outlived the capture");
 }

@@ -390,7 +390,7 @@ dmarc = {{ result = "pass", policy = "reject", spf_aligned = true }}
         run.report.failures,
         mta.logs()
     );
-    let raw = String::from_utf8_lossy(&run.captured[0].raw).into_owned();
+    let raw = String::from_utf8_lossy(&run.captured[0].raw()).into_owned();
     // Postfix's Received header: the submission was encrypted.
     assert!(raw.contains("with ESMTPS id"), "{raw}");
     assert_eq!(run.captured[0].envelope.client_ip.to_string(), "192.0.2.25");

@@ -140,7 +140,7 @@ mod tests {
         let stored = capture.mailbox().messages();
         assert_eq!(stored.len(), messages.len());
         for (stored, sent) in stored.iter().zip(&messages) {
-            assert_eq!(stored.raw, format!("{sent}\r\n").as_bytes());
+            assert_eq!(&*stored.raw(), format!("{sent}\r\n").as_bytes());
             assert_eq!(stored.envelope.mail_from, "bounce@sender.test");
             assert_eq!(stored.envelope.rcpt_to, ["josé@exämple.test"]);
             assert_eq!(stored.envelope.helo, "client.test");

@@ -1,12 +1,16 @@
 //! The store of captured messages.
 
+use std::borrow::Cow;
+use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
 use tokio::sync::watch;
 
+use super::spool::Body;
 use crate::{
     receiver::Judgement,
     smtp::{Reply, Transaction},
@@ -25,9 +29,9 @@ pub struct Captured {
     /// The SMTP envelope and where it came from.
     pub envelope: CapturedEnvelope,
     /// The exact bytes of the message (dot-unstuffed, line endings as
-    /// received).
+    /// received), in memory or in a spool file: see [`Captured::raw`].
     #[serde(skip)]
-    pub raw: Vec<u8>,
+    pub(super) body: Body,
     /// The reply the capture gave at the end of DATA: `250 …` when it
     /// accepted the message, the strictest receiver profile's refusal
     /// otherwise (the message is recorded either way).
@@ -58,6 +62,42 @@ pub struct CapturedEnvelope {
     /// for a plain-text session.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<String>,
+}
+
+impl Captured {
+    /// The exact bytes of the message (dot-unstuffed, line endings as
+    /// received): borrowed when in memory, read from disk when spooled.
+    ///
+    /// # Panics
+    ///
+    /// When a spool file cannot be read (someone removed it behind the
+    /// capture's back); [`Captured::read_raw`] returns the error instead.
+    pub fn raw(&self) -> Cow<'_, [u8]> {
+        self.read_raw().unwrap_or_else(|e| {
+            panic!(
+                "spool file {} of message {} unreadable: {e}",
+                self.spool_path().unwrap_or(Path::new("?")).display(),
+                self.id
+            )
+        })
+    }
+
+    /// Like [`Captured::raw`], with the error of reading a spool file.
+    pub fn read_raw(&self) -> io::Result<Cow<'_, [u8]>> {
+        self.body.read()
+    }
+
+    /// The size of the message in bytes, without reading a spool file.
+    pub fn size(&self) -> usize {
+        self.body.len()
+    }
+
+    /// The spool file holding the message when it was larger than the
+    /// capture's spool threshold; `None` when it is in memory. The file is
+    /// removed when the mailbox and every copy of this message are dropped.
+    pub fn spool_path(&self) -> Option<&Path> {
+        self.body.path()
+    }
 }
 
 impl CapturedEnvelope {
@@ -116,6 +156,16 @@ impl Mailbox {
         self.len() == 0
     }
 
+    /// The message bytes the mailbox holds in memory: the sum of the sizes
+    /// of the messages that were not spooled to disk.
+    pub fn in_memory_bytes(&self) -> usize {
+        self.messages
+            .borrow()
+            .iter()
+            .map(|m| m.body.in_memory())
+            .sum()
+    }
+
     /// Resolves once at least `n` messages are stored. Never resolves
     /// otherwise: wrap it in `tokio::time::timeout`.
     pub async fn wait_for(&self, n: usize) {
@@ -129,7 +179,7 @@ impl Mailbox {
     /// returns the queue id.
     #[cfg(test)]
     pub(super) fn store(&self, envelope: CapturedEnvelope, raw: Vec<u8>) -> String {
-        self.store_judged(envelope, raw, None).0
+        self.store_judged(envelope, Body::Memory(raw), None).0
     }
 
     /// Stores a message with the judgement of the receiver profiles, if
@@ -138,7 +188,7 @@ impl Mailbox {
     pub(super) fn store_judged(
         &self,
         envelope: CapturedEnvelope,
-        raw: Vec<u8>,
+        body: Body,
         judgement: Option<Judgement>,
     ) -> (String, Reply) {
         let mut id = String::new();
@@ -155,7 +205,7 @@ impl Mailbox {
                 id: id.clone(),
                 received_at: Utc::now(),
                 envelope,
-                raw,
+                body,
                 reply: reply.to_string(),
                 judgement,
             });
@@ -195,7 +245,33 @@ mod tests {
         assert_eq!(mailbox.len(), 2);
         assert_eq!(messages[0].seq, 1);
         assert_eq!(messages[1].seq, 2);
-        assert_eq!(messages[1].raw, b"two");
+        assert_eq!(&*messages[1].raw(), b"two");
+        assert_eq!(mailbox.in_memory_bytes(), 6);
+    }
+
+    #[test]
+    fn spooled_message_reads_back_and_leaves_with_the_mailbox() {
+        let spool = super::super::spool::Spool::new(8, None);
+        let mailbox = Mailbox::new();
+        let large = b"Subject: large\r\n\r\n\x00\xffbody\r\n".to_vec();
+        let body = spool.store_blocking(large.clone()).unwrap();
+        mailbox.store_judged(envelope(), body, None);
+        mailbox.store(envelope(), b"small".to_vec());
+        assert_eq!(mailbox.in_memory_bytes(), 5);
+
+        let messages = mailbox.messages();
+        let path = messages[0].spool_path().unwrap().to_path_buf();
+        let dir = path.parent().unwrap().to_path_buf();
+        assert_eq!(std::fs::read(&path).unwrap(), large);
+        assert_eq!(&*messages[0].raw(), large.as_slice());
+        assert_eq!(messages[0].size(), large.len());
+        assert!(messages[1].spool_path().is_none());
+
+        drop(messages);
+        assert!(path.is_file(), "the mailbox still holds it");
+        drop((mailbox, spool));
+        assert!(!path.exists(), "spool file outlived the mailbox");
+        assert!(!dir.exists(), "spool directory outlived the mailbox");
     }
 
     #[test]

@@ -112,7 +112,7 @@ mod tests {
                 rcpt_to: rcpt_to.iter().map(|r| r.to_string()).collect(),
                 tls: None,
             },
-            raw: Vec::new(),
+            body: crate::capture::spool::Body::Memory(Vec::new()),
             reply: "250 2.0.0 Ok: queued as C000001".into(),
             judgement: None,
         }

@@ -3,11 +3,13 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
 use super::mailbox::{CapturedEnvelope, Mailbox};
+use super::spool::{DEFAULT_SPOOL_THRESHOLD, Spool};
 use crate::{
     receiver::{Receivers, judge},
     smtp::{self, Handler, Reply, ServerConfig, Transaction},
@@ -30,6 +32,17 @@ pub struct CaptureConfig {
     /// Judge every message at the end of DATA as these receivers do, and
     /// answer with the strictest one's reply. Default none: accept all.
     pub receivers: Option<CaptureReceivers>,
+    /// Messages larger than this many bytes are stored in a file instead
+    /// of in memory ([`crate::capture::Captured::raw`] reads them back).
+    /// Default [`DEFAULT_SPOOL_THRESHOLD`] (1 MiB). The SMTP session still
+    /// reads each message whole before it is stored, so a connection holds
+    /// at most one message (`smtp.max_message_size`) in memory.
+    pub spool_threshold: usize,
+    /// Where spooled messages go. Default `None`: a temporary directory
+    /// made on the first spooled message and removed with the capture and
+    /// its mailbox. A spool file is removed when the last copy of its
+    /// message is dropped; a configured directory itself is kept.
+    pub spool_dir: Option<PathBuf>,
 }
 
 /// The receivers the capture acts as, and the DNS it verifies against.
@@ -72,6 +85,8 @@ impl Default for CaptureConfig {
             hostname,
             starttls: true,
             receivers: None,
+            spool_threshold: DEFAULT_SPOOL_THRESHOLD,
+            spool_dir: None,
         }
     }
 }
@@ -81,6 +96,7 @@ impl Default for CaptureConfig {
 struct Recorder {
     mailbox: Mailbox,
     judge: Option<Judge>,
+    spool: Spool,
 }
 
 impl Handler for Recorder {
@@ -101,7 +117,10 @@ impl Handler for Recorder {
             }
             _ => None,
         };
-        self.mailbox.store_judged(envelope, tx.data, judgement).1
+        match self.spool.store(tx.data).await {
+            Ok(body) => self.mailbox.store_judged(envelope, body, judgement).1,
+            Err(e) => Reply::new(451, format!("4.3.0 Cannot spool the message: {e}")),
+        }
     }
 }
 
@@ -109,7 +128,9 @@ impl Handler for Recorder {
 /// every message in `mailbox` before replying: `250 2.0.0 Ok: queued as
 /// <id>`, or, when the configuration names receivers, the strictest
 /// receiver's refusal (a 5xx or 4xx at the end of DATA; the message is
-/// recorded with its outcomes all the same).
+/// recorded with its outcomes all the same). A message over
+/// `config.spool_threshold` is stored in a spool file instead of in
+/// memory; `451 4.3.0` when that file cannot be written.
 pub async fn run(
     listener: TcpListener,
     mailbox: Mailbox,
@@ -120,6 +141,8 @@ pub async fn run(
         hostname,
         mut smtp,
         receivers,
+        spool_threshold,
+        spool_dir,
         ..
     } = config;
     let judge = match receivers {
@@ -133,7 +156,11 @@ pub async fn run(
     smtp.hostname = hostname;
     smtp::run(
         listener,
-        Arc::new(Recorder { mailbox, judge }),
+        Arc::new(Recorder {
+            mailbox,
+            judge,
+            spool: Spool::new(spool_threshold, spool_dir),
+        }),
         smtp,
         shutdown,
     )

@@ -80,7 +80,14 @@ pub fn rewrite(kind: &HopKind, raw: &[u8], received: &str) -> Vec<u8> {
                 None => out.extend_from_slice(field),
             },
             "from" if *rewrite_from => {
-                author = Some(String::from_utf8_lossy(&field[5..]).trim().to_string());
+                // The value after the colon; a field named `From` need not
+                // have one (a fuzzed `From` with no colon and no line end
+                // once sliced past its end here).
+                let value = &field[field
+                    .iter()
+                    .position(|&b| b == b':')
+                    .map_or(field.len(), |i| i + 1)..];
+                author = Some(String::from_utf8_lossy(value).trim().to_string());
                 let local = list_address.split('@').next().unwrap_or("list");
                 out.extend_from_slice(
                     format!("From: \"{local} list\" <{list_address}>\r\n").as_bytes(),

@@ -195,9 +195,10 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         let verdict = match &c.judgement {
             Some(judgement) => judgement.verdict.clone(),
             None => {
+                let raw = c.raw();
                 verifier
                     .verify(VerifyInput {
-                        raw: &c.raw,
+                        raw: &raw,
                         client_ip: c.envelope.client_ip,
                         helo: &c.envelope.helo,
                         mail_from: &c.envelope.mail_from,

@@ -7,7 +7,7 @@ use crate::{capture::Captured, verify::Verdict};
 /// Authentication-Results of its verdict and its Received line above the
 /// exact bytes received.
 pub fn stored_copy(captured: &Captured, verdict: &Verdict) -> Vec<u8> {
-    let mut out = Vec::with_capacity(captured.raw.len() + 1024);
+    let mut out = Vec::with_capacity(captured.size() + 1024);
     out.extend_from_slice(format!("Return-Path: <{}>\r\n", captured.envelope.mail_from).as_bytes());
     out.extend_from_slice(
         format!(
@@ -17,7 +17,7 @@ pub fn stored_copy(captured: &Captured, verdict: &Verdict) -> Vec<u8> {
         .as_bytes(),
     );
     out.extend_from_slice(crate::capture::received_header(captured, RECEIVER_HOST).as_bytes());
-    out.extend_from_slice(&captured.raw);
+    out.extend_from_slice(&captured.raw());
     out
 }
 

@@ -71,7 +71,7 @@ impl Default for ServerConfig {
 /// connection.
 ///
 /// When `shutdown` resolves the accept loop stops and connections still in
-/// flight are dropped. Returns an error only when accepting fails for a
+/// flight are aborted; `run` returns once all of them are gone. Returns an error only when accepting fails for a
 /// reason other than a connection that went away before it was accepted.
 pub async fn run<H: Handler>(
     listener: TcpListener,
@@ -82,11 +82,17 @@ pub async fn run<H: Handler>(
     let slots = Arc::new(Semaphore::new(config.max_connections));
     let config = Arc::new(config);
     let mut shutdown = std::pin::pin!(shutdown);
-    // Dropping the set when the loop ends aborts the connections.
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
-            () = &mut shutdown => return Ok(()),
+            () = &mut shutdown => {
+                // Abort the connections and wait until each task has been
+                // dropped, so that once `run` returns nothing it served
+                // (the handler, a mailbox, a spool file) is still held.
+                connections.abort_all();
+                while connections.join_next().await.is_some() {}
+                return Ok(());
+            }
             // Reap finished connections so the set does not grow; a panic in
             // a connection has already been reported by the panic hook.
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
