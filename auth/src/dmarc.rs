@@ -1,0 +1,103 @@
+//! DMARC by RFC 7489 or RFC 9989: the record, the organizational domain
+//! and policy discovery (Public Suffix List or DNS tree walk), identifier
+//! alignment, the policy that applies and the disposition.
+
+use crate::{DkimResult, DmarcResult, DmarcSpec, Policy, SpfResult, dns::Lookup};
+
+/// What DMARC is given: the author domains and the authenticated
+/// identifiers, as the receiver found them.
+#[derive(Clone, Debug)]
+pub struct DmarcInput<'a> {
+    /// How many From header fields the message has.
+    pub from_fields: usize,
+    /// The domains of the addresses in the From field(s), in order,
+    /// lowercase (several for `From: a@x, b@y`).
+    pub from_domains: &'a [String],
+    /// SPF's result for the MAIL FROM identity and its domain (RFC 7489
+    /// §4.1: the HELO identity when MAIL FROM is null).
+    pub spf: (SpfResult, &'a str),
+    /// Every DKIM signature's result and `d=`.
+    pub dkim: &'a [(DkimResult, &'a str)],
+}
+
+/// What DMARC concluded under one specification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DmarcOutcome {
+    pub spec: DmarcSpec,
+    pub result: DmarcResult,
+    /// The Author Domain evaluated (with several, the one whose outcome
+    /// decided: the strictest failing policy).
+    pub author_domain: String,
+    /// The author domain's organizational domain, by this specification.
+    pub org_domain: Option<String>,
+    /// The record applied, and the domain it was found at.
+    pub record: Option<FoundRecord>,
+    /// The policy that applies to the author domain (`p`, `sp` or `np`),
+    /// absent when no record applies.
+    pub policy: Option<Policy>,
+    /// Which tag `policy` came from: `p`, `sp` or `np`.
+    pub policy_tag: Option<&'static str>,
+    pub spf_aligned: bool,
+    /// One entry per `DmarcInput::dkim` signature: it passed, aligned.
+    pub dkim_aligned: Vec<bool>,
+    /// What the receiver is asked to do with this message: the policy
+    /// when DMARC fails (after `t=y` under RFC 9989), else `none`.
+    pub disposition: Policy,
+    /// RFC 7489 `pct` below 100: the disposition of the messages left out
+    /// of the sample (the next policy down, §6.6.4).
+    pub unsampled_disposition: Option<Policy>,
+    /// Everything the receiver noticed on the way, in words: an invalid
+    /// `p=` taken as `none` because `rua` is valid (RFC 7489 §6.6.3),
+    /// tags one specification ignores, several From addresses, ….
+    pub notes: Vec<String>,
+}
+
+/// A DMARC record as found and as a receiver reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundRecord {
+    /// The domain whose `_dmarc` name held the record.
+    pub domain: String,
+    /// The record's text.
+    pub text: String,
+    /// `adkim`, `aspf`: `r` or `s`.
+    pub adkim: char,
+    pub aspf: char,
+    /// `p` (after the §6.6.3 fallback to `none`), `sp` and `np` as
+    /// published (`None` when absent or invalid).
+    pub p: Policy,
+    pub sp: Option<Policy>,
+    pub np: Option<Policy>,
+    /// `pct` (RFC 7489; 100 when absent), `t` (RFC 9989), `psd` (RFC 9989).
+    pub pct: u8,
+    pub testing: bool,
+    pub psd: Option<char>,
+    pub fo: String,
+    /// Every `rua` URI with whether the receiver may send reports there
+    /// (RFC 7489 §7.1, RFC 9990 §…): inside the policy domain's
+    /// organization, or authorised by `<domain>._report._dmarc.<host>`.
+    pub rua: Vec<ReportUri>,
+}
+
+/// One `rua` destination.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportUri {
+    pub uri: String,
+    pub authorized: bool,
+}
+
+/// DMARC for one message under `spec`.
+pub async fn evaluate(
+    lookup: &impl Lookup,
+    spec: DmarcSpec,
+    input: &DmarcInput<'_>,
+) -> DmarcOutcome {
+    let _ = (lookup, spec, input);
+    todo!("dmarc/evaluate.rs")
+}
+
+/// The organizational domain of `domain` under `spec` (RFC 7489 §3.2:
+/// the Public Suffix List; RFC 9989 §4.10.2: the DNS tree walk).
+pub async fn organizational_domain(lookup: &impl Lookup, spec: DmarcSpec, domain: &str) -> String {
+    let _ = (lookup, spec, domain);
+    todo!("dmarc/discover.rs")
+}

@@ -1,0 +1,31 @@
+//! The judge: what a receiver concludes about a message, by the RFCs.
+//!
+//! SPF is our own `check_host()` (RFC 7208); DKIM applies the tag rules of
+//! RFC 6376 and RFC 8301 around mail-auth's canonicalisation and
+//! cryptography (RSA, Ed25519 per RFC 8463); DMARC follows either RFC 7489
+//! (organizational domains from the Public Suffix List, `pct`) or RFC 9989
+//! (DNS tree walk, `psd`, `np`, `t`), chosen per call; ARC goes through
+//! mail-auth. DNS reaches the judge only through [`dns::Lookup`], which
+//! [`dns::HickoryLookup`] answers with a real DNS client; this crate knows
+//! no other crate of the workspace.
+//!
+//! # Layout
+//!
+//! - `result`: the vocabulary ([`SpfResult`], [`DkimResult`],
+//!   [`DmarcResult`], [`Policy`], [`DmarcSpec`]).
+//! - `dns`: the [`dns::Lookup`] trait, its answers and the hickory client.
+//! - `spf`: record parsing (`spf/record.rs`), macros (`spf/macros.rs`) and
+//!   `check_host()` (`spf/eval.rs`).
+//! - `dkim`: the DKIM-Signature and key-record tag rules
+//!   (`dkim/signature.rs`, `dkim/key.rs`) and verification (`dkim/verify.rs`).
+//! - `dmarc`: the record (`dmarc/record.rs`), organizational domains and
+//!   policy discovery by either specification (`dmarc/discover.rs`), and
+//!   the evaluation (`dmarc/evaluate.rs`).
+
+pub mod dkim;
+pub mod dmarc;
+pub mod dns;
+mod result;
+pub mod spf;
+
+pub use result::{DkimResult, DmarcResult, DmarcSpec, Policy, SpfResult, UnknownName};
