@@ -21,11 +21,26 @@
 //! - `dmarc`: the record (`dmarc/record.rs`), organizational domains and
 //!   policy discovery by either specification (`dmarc/discover.rs`), and
 //!   the evaluation (`dmarc/evaluate.rs`).
+//! - `arc`: ARC chain validation through mail-auth, its keys fetched
+//!   through the `Lookup`.
+//! - `judge`: [`Judge`], one message end to end: the checks run
+//!   concurrently (`join`), DMARC under both specifications, the
+//!   [`Verdict`] (`verdict`) and its `Authentication-Results` (`authres`).
 
+pub mod arc;
+mod authres;
 pub mod dkim;
 pub mod dmarc;
 pub mod dns;
+mod join;
+mod judge;
 mod result;
 pub mod spf;
+mod verdict;
 
+pub use judge::{Envelope, Judge};
 pub use result::{DkimResult, DmarcResult, DmarcSpec, Policy, SpfResult, UnknownName};
+pub use verdict::{
+    ArcVerdict, BodyLengthVerdict, DkimVerdict, DmarcDifference, DmarcVerdict, PublishedPolicy,
+    ReportAddress, SpfVerdict, Verdict, domain_of,
+};

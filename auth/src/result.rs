@@ -5,45 +5,51 @@
 use serde::{Deserialize, Serialize};
 
 /// SPF results (RFC 7208 §2.6).
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum SpfResult {
     Pass,
     Fail,
     SoftFail,
     Neutral,
+    #[default]
     None,
     TempError,
     PermError,
 }
 
 /// DKIM results (RFC 8601 §2.7.1), also used for ARC (RFC 8617 §2.2).
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum DkimResult {
     Pass,
     Fail,
     Neutral,
+    #[default]
     None,
     TempError,
     PermError,
 }
 
 /// DMARC results (RFC 8601 §2.7.4, RFC 7489 §11.2).
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum DmarcResult {
     Pass,
     Fail,
+    #[default]
     None,
     TempError,
     PermError,
 }
 
 /// DMARC policies (`p=`, `sp=`, `np=`) and the dispositions they ask for.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Policy {
+    #[default]
     None,
     Quarantine,
     Reject,

@@ -18,5 +18,4 @@ pub use model::{
     MxFailure, Outcome, Publish, Scenario, Sender, SesIdentity, SesSender, Signer, SmtpRelay,
     SmtpSender, SpfExpectation,
 };
-pub use raw::{DkimResultName, DmarcResultName, PolicyName, SpfResultName};
 pub use zones::{FileSystem, ZoneFiles};

@@ -183,7 +183,7 @@ fn message_changes(
     }
 }
 
-fn policy(p: Option<crate::scenario::PolicyName>) -> String {
+fn policy(p: Option<mailharness_auth::Policy>) -> String {
     p.map_or_else(|| "no record".to_string(), |p| p.to_string())
 }
 

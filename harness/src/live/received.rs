@@ -2,9 +2,9 @@ use std::net::IpAddr;
 
 use crate::{
     headers::{field_name, header_fields, split_header},
-    scenario::DkimResultName,
     verify::{Mismatch, Verdict},
 };
+use mailharness_auth::DkimResult;
 
 /// What the receiving MTA wrote on top of a stored message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,10 +120,7 @@ pub fn agreement(authentication_results: &str, verdict: &Verdict) -> Vec<Mismatc
         verdict.spf.result.to_string(),
     );
     let dkim = results(authentication_results, "dkim");
-    let ours_pass = verdict
-        .dkim
-        .iter()
-        .any(|d| d.result == DkimResultName::Pass);
+    let ours_pass = verdict.dkim.iter().any(|d| d.result == DkimResult::Pass);
     check(
         "dkim",
         (!dkim.is_empty()).then(|| {

@@ -5,10 +5,10 @@ use std::net::IpAddr;
 use super::profile::{Conditions, PolicyState, Profile, Rule};
 use crate::{
     report::{Disposition, ReceiverOutcome},
-    scenario::{DkimResultName, DmarcResultName, PolicyName, SpfResultName},
     smtp::Reply,
     verify::{Signals, Verdict},
 };
+use mailharness_auth::{DkimResult, DmarcResult, Policy, SpfResult};
 
 /// Everything a rule can look at for one message.
 #[derive(Clone, Copy, Debug)]
@@ -78,14 +78,14 @@ pub fn refusal(outcome: &ReceiverOutcome) -> Option<Reply> {
 /// The values the conditions test, drawn from the evidence.
 #[derive(Clone, Debug)]
 struct Facts {
-    spf: SpfResultName,
-    header_from_spf: SpfResultName,
-    dkim: DkimResultName,
+    spf: SpfResult,
+    header_from_spf: SpfResult,
+    dkim: DkimResult,
     spf_aligned: bool,
     dkim_aligned: bool,
-    dmarc: DmarcResultName,
+    dmarc: DmarcResult,
     policy: PolicyState,
-    arc: DkimResultName,
+    arc: DkimResult,
     fcrdns: bool,
     tls: bool,
     rfc5322: bool,
@@ -108,19 +108,19 @@ impl Facts {
         Facts {
             spf: v.spf.result,
             header_from_spf: s.header_from_spf,
-            dkim: if v.dkim.iter().any(|d| d.result == DkimResultName::Pass) {
-                DkimResultName::Pass
+            dkim: if v.dkim.iter().any(|d| d.result == DkimResult::Pass) {
+                DkimResult::Pass
             } else {
-                v.dkim.first().map_or(DkimResultName::None, |d| d.result)
+                v.dkim.first().map_or(DkimResult::None, |d| d.result)
             },
             spf_aligned: v.dmarc.spf_aligned,
             dkim_aligned: v.dmarc.dkim_aligned,
             dmarc: v.dmarc.result,
             policy: match v.dmarc.policy {
                 None => PolicyState::Absent,
-                Some(PolicyName::None) => PolicyState::None,
-                Some(PolicyName::Quarantine) => PolicyState::Quarantine,
-                Some(PolicyName::Reject) => PolicyState::Reject,
+                Some(Policy::None) => PolicyState::None,
+                Some(Policy::Quarantine) => PolicyState::Quarantine,
+                Some(Policy::Reject) => PolicyState::Reject,
             },
             arc: v.arc.result,
             fcrdns: s.fcrdns,
@@ -209,14 +209,14 @@ mod tests {
     /// unsubscribe.
     fn ses_default() -> Facts {
         Facts {
-            spf: SpfResultName::Pass,
-            header_from_spf: SpfResultName::Fail,
-            dkim: DkimResultName::Pass,
+            spf: SpfResult::Pass,
+            header_from_spf: SpfResult::Fail,
+            dkim: DkimResult::Pass,
             spf_aligned: false,
             dkim_aligned: false,
-            dmarc: DmarcResultName::Fail,
+            dmarc: DmarcResult::Fail,
             policy: PolicyState::None,
-            arc: DkimResultName::None,
+            arc: DkimResult::None,
             fcrdns: true,
             tls: true,
             rfc5322: true,
@@ -281,7 +281,7 @@ reason = "no one-click unsubscribe"
     #[test]
     fn a_passing_message_goes_to_the_inbox() {
         let facts = Facts {
-            dmarc: DmarcResultName::Pass,
+            dmarc: DmarcResult::Pass,
             spf_aligned: true,
             ..ses_default()
         };
@@ -294,7 +294,7 @@ reason = "no one-click unsubscribe"
     #[test]
     fn tls_unsubscribe_and_placeholders() {
         let passing = Facts {
-            dmarc: DmarcResultName::Pass,
+            dmarc: DmarcResult::Pass,
             dkim_aligned: true,
             ..ses_default()
         };
@@ -319,7 +319,7 @@ reason = "no one-click unsubscribe"
     #[test]
     fn the_scenario_can_say_the_sender_is_not_bulk() {
         let facts = |bulk| Facts {
-            header_from_spf: SpfResultName::Pass,
+            header_from_spf: SpfResult::Pass,
             bulk,
             ..ses_default()
         };
@@ -349,7 +349,7 @@ reason = "a broken signature"
             &profile,
             &Facts {
                 policy: PolicyState::Absent,
-                dkim: DkimResultName::PermError,
+                dkim: DkimResult::PermError,
                 ..ses_default()
             },
         );
@@ -358,8 +358,8 @@ reason = "a broken signature"
         let sealed = decide(
             &profile,
             &Facts {
-                dkim: DkimResultName::Fail,
-                arc: DkimResultName::Pass,
+                dkim: DkimResult::Fail,
+                arc: DkimResult::Pass,
                 ..ses_default()
             },
         );

@@ -270,10 +270,8 @@ fn check_placeholders(text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
-        receiver::profile::{Matcher, PolicyState},
-        scenario::{DmarcResultName, SpfResultName},
-    };
+    use crate::receiver::profile::{Matcher, PolicyState};
+    use mailharness_auth::{DmarcResult, SpfResult};
 
     fn load(text: &str) -> Result<Profile, String> {
         load_profile_str(text, Path::new("receivers/test.toml")).map_err(|e| e.to_string())
@@ -314,7 +312,7 @@ reason = "no one-click unsubscribe"
         assert_eq!(
             first.when.dmarc,
             Some(Matcher {
-                values: vec![DmarcResultName::Fail],
+                values: vec![DmarcResult::Fail],
                 negated: false
             })
         );
@@ -336,7 +334,7 @@ reason = "no one-click unsubscribe"
         assert_eq!(
             second.when.spf,
             Some(Matcher {
-                values: vec![SpfResultName::Pass],
+                values: vec![SpfResult::Pass],
                 negated: true
             })
         );

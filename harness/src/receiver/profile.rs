@@ -8,10 +8,8 @@ use serde::{
     de::{self, IntoDeserializer, SeqAccess, Visitor},
 };
 
-use crate::{
-    report::Disposition,
-    scenario::{DkimResultName, DmarcResultName, SpfResultName},
-};
+use crate::report::Disposition;
+use mailharness_auth::{DkimResult, DmarcResult, SpfResult};
 
 /// One receiver, as its file describes it.
 #[derive(Clone, Debug, PartialEq)]
@@ -85,20 +83,20 @@ pub const PLACEHOLDERS: &[&str] = &[
 #[serde(deny_unknown_fields)]
 pub struct Conditions {
     /// SPF for the MAIL FROM identity (HELO when MAIL FROM is null).
-    pub spf: Option<Matcher<SpfResultName>>,
+    pub spf: Option<Matcher<SpfResult>>,
     /// SPF evaluated for the header From domain.
-    pub header_from_spf: Option<Matcher<SpfResultName>>,
+    pub header_from_spf: Option<Matcher<SpfResult>>,
     /// The best DKIM result: `pass` when any signature passes, else the
     /// first signature's result, `none` when there is none.
-    pub dkim: Option<Matcher<DkimResultName>>,
+    pub dkim: Option<Matcher<DkimResult>>,
     pub spf_aligned: Option<bool>,
     pub dkim_aligned: Option<bool>,
-    pub dmarc: Option<Matcher<DmarcResultName>>,
+    pub dmarc: Option<Matcher<DmarcResult>>,
     /// The DMARC policy that applies to the From domain; `absent` when
     /// there is no DMARC record.
     pub policy: Option<Matcher<PolicyState>>,
     /// The ARC chain's result.
-    pub arc: Option<Matcher<DkimResultName>>,
+    pub arc: Option<Matcher<DkimResult>>,
     /// Forward-confirmed reverse DNS of the client IP.
     pub fcrdns: Option<bool>,
     /// Whether the message arrived over TLS.
@@ -189,10 +187,10 @@ mod tests {
 
     #[derive(Debug, Deserialize)]
     struct One {
-        m: Matcher<SpfResultName>,
+        m: Matcher<SpfResult>,
     }
 
-    fn parse(text: &str) -> Result<Matcher<SpfResultName>, String> {
+    fn parse(text: &str) -> Result<Matcher<SpfResult>, String> {
         toml::from_str::<One>(text)
             .map(|o| o.m)
             .map_err(|e| e.message().to_string())
@@ -201,14 +199,14 @@ mod tests {
     #[test]
     fn one_several_and_negated() {
         let one = parse("m = \"pass\"").unwrap();
-        assert!(one.matches(&SpfResultName::Pass));
-        assert!(!one.matches(&SpfResultName::Fail));
+        assert!(one.matches(&SpfResult::Pass));
+        assert!(!one.matches(&SpfResult::Fail));
         let several = parse("m = [\"fail\", \"softfail\"]").unwrap();
-        assert!(several.matches(&SpfResultName::SoftFail));
-        assert!(!several.matches(&SpfResultName::Pass));
+        assert!(several.matches(&SpfResult::SoftFail));
+        assert!(!several.matches(&SpfResult::Pass));
         let not = parse("m = \"!pass\"").unwrap();
-        assert!(not.matches(&SpfResultName::None));
-        assert!(!not.matches(&SpfResultName::Pass));
+        assert!(not.matches(&SpfResult::None));
+        assert!(!not.matches(&SpfResult::Pass));
     }
 
     #[test]

@@ -891,27 +891,35 @@ impl<'a> Context<'a> {
             }
         };
         let from_domain = message.and_then(|m| address_domain(&m.from));
+        // A direct sender says whatever a client may say: the receiver's
+        // judgement of odd HELOs (address literals, bare words, RFC 7208
+        // §2.3) and envelopes (quoted local parts, address literals, an
+        // empty local part, §4.3) is what such scenarios test. Only what
+        // cannot travel in one SMTP command line is refused.
         let helo = match &raw.helo {
-            Some(h) if !is_domain_name(h.get_ref()) => {
+            Some(h) if !is_helo_argument(h.get_ref()) => {
                 self.error(
                     h.span(),
-                    format!("expected a host name, found \"{}\"", h.get_ref()),
+                    format!(
+                        "expected a HELO argument (a host name, an address literal or any word without spaces or control characters), found {:?}",
+                        h.get_ref()
+                    ),
                 );
                 ok = false;
                 String::new()
             }
-            Some(h) => h.get_ref().to_ascii_lowercase(),
+            Some(h) => h.get_ref().clone(),
             None => format!(
                 "mail.{}",
                 from_domain.clone().unwrap_or_else(|| "sender.test".into())
             ),
         };
         let mail_from = match &raw.mail_from {
-            Some(m) if !m.get_ref().is_empty() && address_domain(m.get_ref()).is_none() => {
+            Some(m) if !is_reverse_path(m.get_ref()) => {
                 self.error(
                     m.span(),
                     format!(
-                        "expected an address (or \"\" for the null sender), found \"{}\"",
+                        "expected a reverse path as MAIL FROM carries it, without angle brackets (an address, or \"\" for the null sender), found {:?}",
                         m.get_ref()
                     ),
                 );
@@ -1645,6 +1653,37 @@ pub fn is_domain_name(name: &str) -> bool {
         })
 }
 
+/// An EHLO/HELO argument a client can send: one word of visible
+/// characters (RFC 5321 §4.1.1.1 wants a domain or an address literal;
+/// receivers meet anything).
+fn is_helo_argument(helo: &str) -> bool {
+    !helo.is_empty()
+        && helo.len() <= 255
+        && !helo.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// A reverse path's address as a client can write it between `<` and `>`:
+/// empty (the null sender), or an `@` with no line breaks, NULs or angle
+/// brackets outside a quoted local part.
+fn is_reverse_path(path: &str) -> bool {
+    if path.is_empty() {
+        return true;
+    }
+    if path.chars().any(|c| c.is_control()) {
+        return false;
+    }
+    // After a quoted local part (which may hold spaces and brackets) only
+    // "@domain" may follow.
+    let rest = match path.strip_prefix('"') {
+        Some(quoted) => match quoted.rfind('"') {
+            Some(end) if quoted[end + 1..].starts_with('@') => &quoted[end + 1..],
+            _ => return false,
+        },
+        None => path,
+    };
+    rest.contains('@') && !rest.contains(['<', '>', ' '])
+}
+
 fn is_selector(selector: &str) -> bool {
     (1..=63).contains(&selector.len())
         && selector
@@ -1888,6 +1927,36 @@ mod tests {
             humanize("invalid type: integer `5`, expected a string"),
             "expected a string, found integer \"5\""
         );
+    }
+
+    #[test]
+    fn reverse_paths_and_helo_arguments() {
+        for ok in [
+            "",
+            "a@example.com",
+            "@example.net",
+            "\"john doe\"@example.com",
+            "\"a<b>\"@example.com",
+            "user@[192.0.2.1]",
+            "用户@例子.测试",
+        ] {
+            assert!(is_reverse_path(ok), "{ok}");
+        }
+        for bad in [
+            "no-at",
+            "a b@c",
+            "a@b\r\nRCPT TO:<x@y>",
+            "<a@b>",
+            "\"open@b",
+        ] {
+            assert!(!is_reverse_path(bad), "{bad}");
+        }
+        for ok in ["mail.example.com", "[192.0.2.1]", "OEMCOMPUTER", "A2345678"] {
+            assert!(is_helo_argument(ok), "{ok}");
+        }
+        for bad in ["", "two words", "a\tb"] {
+            assert!(!is_helo_argument(bad), "{bad}");
+        }
     }
 
     #[test]

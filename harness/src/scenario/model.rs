@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use crate::scenario::raw::{DkimResultName, DmarcResultName, PolicyName, SpfResultName};
 pub use crate::{
     hop::{HopIdentity, HopKind},
     keys::KeyAlgorithm,
@@ -10,6 +9,7 @@ pub use crate::{
     relay::{MxFailure, SesIdentity},
     send::{ExternalRelay, SmtpAuth, SmtpTls},
 };
+use mailharness_auth::{DkimResult, DmarcResult, Policy, SpfResult};
 
 /// One scenario file, checked and ready to run.
 #[derive(Clone, Debug)]
@@ -184,7 +184,7 @@ pub struct Expectations {
 
 #[derive(Clone, Debug, Default)]
 pub struct ArcExpectation {
-    pub result: Option<DkimResultName>,
+    pub result: Option<DkimResult>,
     pub sets: Option<usize>,
 }
 
@@ -208,25 +208,25 @@ impl std::fmt::Display for Outcome {
 
 #[derive(Clone, Debug, Default)]
 pub struct SpfExpectation {
-    pub result: Option<SpfResultName>,
+    pub result: Option<SpfResult>,
     pub domain: Option<String>,
-    pub helo_result: Option<SpfResultName>,
+    pub helo_result: Option<SpfResult>,
 }
 
 #[derive(Clone, Debug)]
 pub struct DkimExpectation {
     pub domain: String,
-    pub result: DkimResultName,
+    pub result: DkimResult,
     pub selector: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct DmarcExpectation {
-    pub result: Option<DmarcResultName>,
-    pub policy: Option<PolicyName>,
+    pub result: Option<DmarcResult>,
+    pub policy: Option<Policy>,
     pub spf_aligned: Option<bool>,
     pub dkim_aligned: Option<bool>,
-    pub disposition: Option<PolicyName>,
+    pub disposition: Option<Policy>,
     /// Every `rua` destination is authorised to receive reports.
     pub rua_authorized: Option<bool>,
 }

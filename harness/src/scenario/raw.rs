@@ -1,6 +1,7 @@
 //! The file's shape as serde reads it: every struct denies unknown keys,
 //! values that later checks point at keep their spans.
 
+use mailharness_auth::{DkimResult, DmarcResult, Policy, SpfResult};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -219,100 +220,33 @@ pub(crate) struct RawReceivers {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawExpectArc {
-    pub result: Option<DkimResultName>,
+    pub result: Option<DkimResult>,
     pub sets: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawExpectSpf {
-    pub result: Option<SpfResultName>,
+    pub result: Option<SpfResult>,
     pub domain: Option<String>,
-    pub helo_result: Option<SpfResultName>,
+    pub helo_result: Option<SpfResult>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawExpectDkim {
     pub domain: String,
-    pub result: DkimResultName,
+    pub result: DkimResult,
     pub selector: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawExpectDmarc {
-    pub result: Option<DmarcResultName>,
-    pub policy: Option<PolicyName>,
+    pub result: Option<DmarcResult>,
+    pub policy: Option<Policy>,
     pub spf_aligned: Option<bool>,
     pub dkim_aligned: Option<bool>,
-    pub disposition: Option<PolicyName>,
+    pub disposition: Option<Policy>,
     pub rua_authorized: Option<bool>,
-}
-
-/// SPF results (RFC 7208 §2.6).
-#[derive(Clone, Copy, Debug, Deserialize, serde::Serialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum SpfResultName {
-    Pass,
-    Fail,
-    SoftFail,
-    Neutral,
-    None,
-    TempError,
-    PermError,
-}
-
-/// DKIM results (RFC 8601 §2.7.1).
-#[derive(Clone, Copy, Debug, Deserialize, serde::Serialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum DkimResultName {
-    Pass,
-    Fail,
-    Neutral,
-    None,
-    TempError,
-    PermError,
-}
-
-/// DMARC results (RFC 8601 §2.7.4 via RFC 7489 §11.2).
-#[derive(Clone, Copy, Debug, Deserialize, serde::Serialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum DmarcResultName {
-    Pass,
-    Fail,
-    None,
-    TempError,
-    PermError,
-}
-
-/// DMARC policies and dispositions.
-#[derive(Clone, Copy, Debug, Deserialize, serde::Serialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum PolicyName {
-    None,
-    Quarantine,
-    Reject,
-}
-
-macro_rules! names {
-    ($($ty:ty { $($variant:ident => $name:literal),* $(,)? })*) => {$(
-        impl $ty {
-            pub fn as_str(&self) -> &'static str {
-                match self { $(Self::$variant => $name),* }
-            }
-        }
-        impl std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    )*};
-}
-
-names! {
-    SpfResultName { Pass => "pass", Fail => "fail", SoftFail => "softfail", Neutral => "neutral", None => "none", TempError => "temperror", PermError => "permerror" }
-    DkimResultName { Pass => "pass", Fail => "fail", Neutral => "neutral", None => "none", TempError => "temperror", PermError => "permerror" }
-    DmarcResultName { Pass => "pass", Fail => "fail", None => "none", TempError => "temperror", PermError => "permerror" }
-    PolicyName { None => "none", Quarantine => "quarantine", Reject => "reject" }
 }

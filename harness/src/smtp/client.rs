@@ -1,9 +1,8 @@
 use std::net::{IpAddr, SocketAddr};
 
-use lettre::{
-    Address,
-    address::Envelope,
-    transport::smtp::{client::AsyncSmtpConnection, extension::ClientId},
+use lettre::transport::smtp::{
+    client::AsyncSmtpConnection,
+    extension::{ClientId, Extension},
 };
 use tokio::{io::AsyncWriteExt, net::TcpStream};
 
@@ -91,20 +90,7 @@ pub async fn deliver_tls(
             addr: next_hop,
             source,
         })?;
-    let parse = |a: &str| {
-        a.parse::<Address>()
-            .map_err(|_| DeliveryError::Address(a.to_string()))
-    };
-    let from = if mail_from.is_empty() {
-        None
-    } else {
-        Some(parse(mail_from)?)
-    };
-    let to = rcpt_to
-        .iter()
-        .map(|r| parse(r))
-        .collect::<Result<Vec<_>, _>>()?;
-    let envelope = Envelope::new(from, to).map_err(|e| DeliveryError::Smtp(e.to_string()))?;
+    check_envelope(mail_from, rcpt_to)?;
     let client_id = ClientId::Domain(helo.into());
     let mut connection = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &client_id)
         .await
@@ -126,13 +112,59 @@ pub async fn deliver_tls(
     // lettre ends the data with CRLF "." CRLF itself: hand it the message
     // without its final line break so the bytes arrive unchanged.
     let data = message.strip_suffix(b"\r\n").unwrap_or(message);
-    let result = connection.send(&envelope, data).await;
+    let result = transaction(&mut connection, mail_from, rcpt_to, data).await;
     let _ = connection.quit().await;
     let response = result.map_err(smtp_error)?;
     Ok(Reply::new(
         u16::from(response.code()),
         response.message().collect::<Vec<_>>().join("\n"),
     ))
+}
+
+/// One mail transaction with the envelope exactly as written: `MAIL
+/// FROM:<mail_from>` (the null sender as `<>`), each `RCPT TO`, `DATA`.
+/// lettre's `send` would first parse the addresses into its own type, which
+/// refuses forms a receiver must be tested with: quoted local parts with
+/// spaces, address literals, an empty local part (RFC 7208 §4.3).
+async fn transaction(
+    connection: &mut AsyncSmtpConnection,
+    mail_from: &str,
+    rcpt_to: &[String],
+    data: &[u8],
+) -> Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error> {
+    let mut parameters = String::new();
+    let info = connection.server_info();
+    if (!mail_from.is_ascii() || rcpt_to.iter().any(|r| !r.is_ascii()))
+        && info.supports_feature(Extension::SmtpUtfEight)
+    {
+        parameters.push_str(" SMTPUTF8");
+    }
+    if !data.is_ascii() && info.supports_feature(Extension::EightBitMime) {
+        parameters.push_str(" BODY=8BITMIME");
+    }
+    connection
+        .command(format!("MAIL FROM:<{mail_from}>{parameters}\r\n"))
+        .await?;
+    for rcpt in rcpt_to {
+        connection.command(format!("RCPT TO:<{rcpt}>\r\n")).await?;
+    }
+    connection.command("DATA\r\n").await?;
+    connection.message(data).await
+}
+
+/// What no SMTP command may carry: a line break or a NUL would end the
+/// command early or smuggle in another one. Anything else goes out as
+/// written, for the next hop to judge.
+fn check_envelope(mail_from: &str, rcpt_to: &[String]) -> Result<(), DeliveryError> {
+    let bad = |a: &str| a.contains(['\r', '\n', '\0']);
+    if bad(mail_from) {
+        return Err(DeliveryError::Address(mail_from.to_string()));
+    }
+    match rcpt_to.iter().find(|r| r.is_empty() || bad(r)) {
+        Some(r) => Err(DeliveryError::Address(r.to_string())),
+        None if rcpt_to.is_empty() => Err(DeliveryError::Address(String::new())),
+        None => Ok(()),
+    }
 }
 
 fn smtp_error(e: lettre::transport::smtp::Error) -> DeliveryError {

@@ -237,6 +237,11 @@ enum PathKind {
 
 /// Characters that end a dot-string local part or a domain: RFC 5322
 /// specials, whitespace and controls.
+/// Characters that end a domain (a domain literal's brackets aside).
+fn is_special_in_domain(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || "()<>\\;\"".contains(c)
+}
+
 fn is_special(c: char) -> bool {
     c.is_whitespace() || c.is_control() || "()<>[]\\,;:@\"".contains(c)
 }
@@ -247,6 +252,23 @@ fn parse_path(s: &str, kind: PathKind) -> Result<(String, &str), CommandError> {
     let Some(inner) = s.strip_prefix('<') else {
         return Err(syntax("\"<\" to open the address", s));
     };
+    // `<@domain>` in MAIL FROM: a reverse path with an empty local part.
+    // RFC 5321 has no such address, but receivers see it and RFC 7208
+    // §4.3 says how SPF treats it (the local part becomes "postmaster"),
+    // so the capture accepts it as written, as lenient MTAs do.
+    if kind == PathKind::Reverse
+        && let Some(domain) = inner.strip_prefix('@')
+        && let Some(end) = domain.find('>')
+        && end > 0
+        && !domain[..end].contains([':', ',', '@'])
+        && !domain[..end].contains(is_special_in_domain)
+    {
+        let rest = &domain[end + 1..];
+        if !rest.is_empty() && !rest.starts_with(' ') {
+            return Err(syntax("a space before the parameters", rest));
+        }
+        return Ok((format!("@{}", &domain[..end]), rest));
+    }
     // A source route (`@a,@b:`) is obsolete and ignored (RFC 5321 §4.1.2).
     let body = if inner.starts_with('@') {
         match inner.find([':', '>']) {
@@ -482,6 +504,21 @@ mod tests {
     }
 
     #[test]
+    fn reverse_path_with_an_empty_local_part() {
+        assert_eq!(
+            parse("MAIL FROM:<@example.net>"),
+            Ok(mail("@example.net", &[]))
+        );
+        assert_eq!(
+            parse("MAIL FROM:<@example.net> BODY=8BITMIME"),
+            Ok(mail("@example.net", &[("BODY", Some("8BITMIME"))]))
+        );
+        // A source route is still one, and a recipient needs a local part.
+        assert_eq!(parse("MAIL FROM:<@r.test:a@b>"), Ok(mail("a@b", &[])));
+        assert!(parse("RCPT TO:<@example.net>").is_err());
+    }
+
+    #[test]
     fn unknown_verbs_are_500_5_5_1() {
         assert_eq!(code("XYZZY"), (500, "5.5.1".into()));
         assert_eq!(code(""), (500, "5.5.1".into()));
@@ -504,7 +541,6 @@ mod tests {
             "MAIL FROM:a@b",
             "MAIL FROM:<a@b",
             "MAIL FROM:<a>",
-            "MAIL FROM:<@b>",
             "MAIL FROM:<a@>",
             "MAIL FROM:<a b@c>",
             "MAIL FROM:<a@b>SIZE=1",

@@ -1,6 +1,6 @@
 use serde::Serialize;
 
-use super::verdict::Verdict;
+use super::Verdict;
 use crate::scenario::{Expectations, Outcome};
 
 /// One unmet expectation.
@@ -237,7 +237,7 @@ mod tests {
         use crate::scenario::{ArcExpectation, DmarcExpectation};
         let expect = Expectations {
             arc: Some(ArcExpectation {
-                result: Some(crate::scenario::DkimResultName::Pass),
+                result: Some(mailharness_auth::DkimResult::Pass),
                 sets: Some(1),
             }),
             dmarc: Some(DmarcExpectation {
@@ -246,37 +246,7 @@ mod tests {
             }),
             ..Default::default()
         };
-        use crate::{
-            scenario::{DmarcResultName, PolicyName, SpfResultName},
-            verify::{ArcVerdict, DmarcVerdict, SpfVerdict},
-        };
-        let verdict = Verdict {
-            header_from: None,
-            header_from_domain: None,
-            return_path_domain: String::new(),
-            spf: SpfVerdict {
-                result: SpfResultName::None,
-                domain: String::new(),
-                helo_result: SpfResultName::None,
-                helo_domain: String::new(),
-            },
-            dkim: Vec::new(),
-            dmarc: DmarcVerdict {
-                result: DmarcResultName::None,
-                domain: String::new(),
-                policy: None,
-                spf_aligned: false,
-                dkim_aligned: false,
-                disposition: PolicyName::None,
-                rua: Vec::new(),
-                published: None,
-            },
-            arc: ArcVerdict {
-                result: crate::scenario::DkimResultName::None,
-                sets: 0,
-            },
-            authentication_results: String::new(),
-        };
+        let verdict = Verdict::default();
         let fields: Vec<String> = compare(&expect, &verdict)
             .into_iter()
             .map(|m| m.field)

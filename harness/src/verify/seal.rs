@@ -1,6 +1,6 @@
 use mail_auth::{
-    AuthenticatedMessage, AuthenticationResults, arc::ArcSealer, common::headers::HeaderWriter,
-    dkim::Canonicalization, spf::verify::SpfParameters,
+    AuthenticatedMessage, AuthenticationResults, MessageAuthenticator, arc::ArcSealer,
+    common::headers::HeaderWriter, dkim::Canonicalization, spf::verify::SpfParameters,
 };
 
 use super::{Verifier, VerifyInput};
@@ -30,6 +30,8 @@ pub enum SealError {
     BrokenChain,
     #[error("sealing failed: {0}")]
     Seal(String),
+    #[error("no nameserver to seal with: {0}")]
+    Resolver(String),
 }
 
 impl Verifier {
@@ -46,23 +48,31 @@ impl Verifier {
         domain: &str,
         selector: &str,
     ) -> Result<String, SealError> {
+        // The hop's own record of what it saw (its ARC-Authentication-
+        // Results) comes from mail-auth's checks, as a forwarder built on
+        // it would write it; the receiver's verdict is the judge's.
+        let (config, opts) = crate::dns::resolver_config(
+            self.nameserver
+                .ok_or_else(|| SealError::Resolver("the verifier uses the system's".into()))?,
+        );
+        let authenticator = MessageAuthenticator::new(config, opts)
+            .map_err(|e| SealError::Resolver(e.to_string()))?;
         let arrived = AuthenticatedMessage::parse(incoming.raw).ok_or(SealError::Parse)?;
-        let dkim = self.authenticator.verify_dkim(&arrived).await;
-        let arc = self.authenticator.verify_arc(&arrived).await;
+        let dkim = authenticator.verify_dkim(&arrived).await;
+        let arc = authenticator.verify_arc(&arrived).await;
         if !arc.can_be_sealed() {
             return Err(SealError::BrokenChain);
         }
-        let spf = self
-            .authenticator
+        let spf = authenticator
             .verify_spf(SpfParameters::verify_mail_from(
                 incoming.client_ip,
                 incoming.helo,
-                &self.hostname,
+                self.judge.authserv_id(),
                 incoming.mail_from,
             ))
             .await;
         let header_from = arrived.from.first().cloned().unwrap_or_default();
-        let results = AuthenticationResults::new(&self.hostname)
+        let results = AuthenticationResults::new(self.judge.authserv_id())
             .with_dkim_results(&dkim, &header_from)
             .with_spf_mailfrom_result(&spf, incoming.client_ip, incoming.mail_from, incoming.helo)
             .with_arc_result(&arc, incoming.client_ip);

@@ -5,18 +5,15 @@
 
 use std::net::IpAddr;
 
-use mail_auth::{
-    hickory_resolver::proto::rr::{RData, RecordType},
-    spf::verify::SpfParameters,
+use mailharness_auth::{
+    SpfResult, Verdict,
+    dns::Lookup,
+    spf::{self, Receiver},
 };
 use serde::Serialize;
 
-use super::{Verifier, VerifyInput, check::spf_name, verdict::Verdict};
-use crate::{
-    headers::{field_name, header_fields, split_header},
-    relay::reverse_name,
-    scenario::SpfResultName,
-};
+use super::{Verifier, VerifyInput};
+use crate::headers::{field_name, header_fields, split_header};
 
 /// The signals of one message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -28,7 +25,7 @@ pub struct Signals {
     pub fcrdns: bool,
     /// SPF evaluated with the header From domain as the identity (the
     /// client IP against that domain's record); `none` without a From.
-    pub header_from_spf: SpfResultName,
+    pub header_from_spf: SpfResult,
     /// What the message lacks of RFC 5322's basics (exactly one From and
     /// one Date, a Message-ID); empty when nothing.
     pub format_problems: Vec<String>,
@@ -43,25 +40,29 @@ impl Verifier {
     /// The signals of a message whose `verdict` is known.
     pub async fn signals(&self, input: VerifyInput<'_>, verdict: &Verdict) -> Signals {
         let (ptr, fcrdns) = self.fcrdns(input.client_ip).await;
+        // Japanese carriers evaluate SPF with the header From domain as the
+        // identity (SES-FACTS: docomo's Sender ID/SPF).
         let header_from_spf = match verdict.header_from_domain.as_deref() {
             Some(domain) if !domain.is_empty() => {
-                let identity = format!("postmaster@{domain}");
-                let output = self
-                    .authenticator
-                    .verify_spf(SpfParameters::verify_mail_from(
-                        input.client_ip,
-                        input.helo,
-                        &self.hostname,
-                        &identity,
-                    ))
-                    .await;
-                spf_name(
-                    self.enforce_single_record(output, input.client_ip)
-                        .await
-                        .result(),
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                let receiver = Receiver {
+                    name: self.judge.authserv_id(),
+                    now,
+                };
+                spf::check_host(
+                    self.lookup(),
+                    receiver,
+                    input.client_ip,
+                    domain,
+                    &format!("postmaster@{domain}"),
+                    input.helo,
                 )
+                .await
+                .result
             }
-            _ => SpfResultName::None,
+            _ => SpfResult::None,
         };
         let headers = HeaderSignals::of(input.raw);
         Signals {
@@ -76,45 +77,25 @@ impl Verifier {
 
     /// The PTR names of `ip`, and whether one of them resolves back to it.
     async fn fcrdns(&self, ip: IpAddr) -> (Vec<String>, bool) {
-        let resolver = self.authenticator.resolver();
-        let names: Vec<String> = match resolver
-            .lookup(reverse_name(ip).as_str(), RecordType::PTR)
+        let lookup = self.lookup();
+        let names: Vec<String> = lookup
+            .ptr(ip)
             .await
-        {
-            Ok(lookup) => lookup
-                .answers()
-                .iter()
-                .filter_map(|r| match &r.data {
-                    RData::PTR(name) => Some(name.0.to_ascii().to_ascii_lowercase()),
-                    _ => None,
-                })
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        let rtype = if ip.is_ipv4() {
-            RecordType::A
-        } else {
-            RecordType::AAAA
-        };
+            .unwrap_or_default()
+            .into_iter()
+            .map(|n| n.to_ascii_lowercase())
+            .collect();
         let mut confirmed = false;
         for name in &names {
-            let Ok(lookup) = resolver.lookup(name.as_str(), rtype).await else {
-                continue;
+            confirmed = match ip {
+                IpAddr::V4(v4) => lookup.a(name).await.is_ok_and(|a| a.contains(&v4)),
+                IpAddr::V6(v6) => lookup.aaaa(name).await.is_ok_and(|a| a.contains(&v6)),
             };
-            confirmed = lookup.answers().iter().any(|r| match &r.data {
-                RData::A(a) => IpAddr::V4(a.0) == ip,
-                RData::AAAA(a) => IpAddr::V6(a.0) == ip,
-                _ => false,
-            });
             if confirmed {
                 break;
             }
         }
-        let shown = names
-            .iter()
-            .map(|n| n.trim_end_matches('.').to_string())
-            .collect();
-        (shown, confirmed)
+        (names, confirmed)
     }
 }
 
