@@ -45,6 +45,8 @@ pub struct RunSettings {
     pub dmarc_reports: Option<PathBuf>,
     /// `--filter` and `--partition`.
     pub selection: Selection,
+    /// `--dmarc`: the DMARC specification of scenarios that name none.
+    pub dmarc: Option<mailharness_auth::DmarcSpec>,
     /// Live mode, for `via = "ses"` scenarios; `--dry-run`.
     pub live: LiveRunSettings,
 }
@@ -127,13 +129,20 @@ pub async fn run(
         Ok(s) => s,
         Err(code) => return code,
     };
-    let scenarios = match settings.selection.apply(scenarios) {
+    let mut scenarios = match settings.selection.apply(scenarios) {
         Ok(s) => s,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             return exit::USAGE;
         }
     };
+    // A scenario's own [receivers] dmarc wins: its expectations are
+    // written for it.
+    if let Some(spec) = settings.dmarc {
+        for s in &mut scenarios {
+            s.receivers.dmarc.get_or_insert(spec);
+        }
+    }
     let mut options = options.clone();
     if let live::Prepared::Exit(code) =
         live::prepare(&scenarios, &settings.live, &mut options, out, err).await
@@ -177,7 +186,26 @@ pub async fn run(
         let _ = writeln!(err, "error: cannot write the report: {e}");
         return exit::ENVIRONMENT;
     }
-    if report.passed() {
+    drop(reporter);
+    // Every scenario that could not run is named, after the report of
+    // all the others.
+    let mut errors = 0;
+    for s in report.errors() {
+        errors += 1;
+        let _ = writeln!(
+            err,
+            "error: {}{}: {}",
+            s.file,
+            s.variant
+                .as_deref()
+                .map(|v| format!(" [{v}]"))
+                .unwrap_or_default(),
+            s.error.as_deref().unwrap_or_default()
+        );
+    }
+    if errors > 0 {
+        exit::ENVIRONMENT
+    } else if report.passed() {
         exit::SUCCESS
     } else {
         exit::EXPECTATION_FAILED

@@ -61,6 +61,13 @@ enum Command {
         /// Human format: print only failing scenarios and the summary.
         #[arg(long, short)]
         quiet: bool,
+        /// The DMARC specification receivers follow where a scenario's
+        /// [receivers] does not name one: rfc7489 (the default, what
+        /// deployed receivers implement) or rfc9989. The other is always
+        /// evaluated too, and where it concludes differently the report
+        /// says so.
+        #[arg(long, value_name = "SPEC")]
+        dmarc: Option<mailharness_auth::DmarcSpec>,
         #[command(flatten)]
         live: LiveArgs,
     },
@@ -245,6 +252,7 @@ fn main() {
             filters,
             partition,
             quiet,
+            dmarc,
             live,
         } => {
             let mut options = RunOptions {
@@ -264,6 +272,7 @@ fn main() {
                 html,
                 dmarc_reports,
                 selection: Selection { filters, partition },
+                dmarc,
                 live: live.settings(),
             };
             let runtime = match tokio::runtime::Builder::new_multi_thread()

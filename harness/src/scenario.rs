@@ -13,7 +13,7 @@ pub use diagnostic::{Diagnostic, FileErrors};
 pub(crate) use load::{deserialize_pruning, parse_document, quoted_list};
 pub use load::{discover, is_domain_name, load_file, load_file_with, load_str, load_str_with};
 pub use model::{
-    ArcExpectation, AttachmentData, AttachmentSpec, DirectSender, DkimExpectation,
+    AnyOf, ArcExpectation, AttachmentData, AttachmentSpec, DirectSender, DkimExpectation,
     DmarcExpectation, DnsFault, DnsSetup, Expectations, HopIdentity, HopKind, MessageSpec,
     MxFailure, Outcome, Publish, Scenario, Sender, SesIdentity, SesSender, Signer, SmtpRelay,
     SmtpSender, SpfExpectation,

@@ -519,3 +519,55 @@ fn one_job_and_the_default_agree() {
     );
     assert_eq!(verdicts(&serial.stdout), verdicts(&parallel.stdout));
 }
+
+/// A scenario that cannot run (here: its SMTP relay is not listening)
+/// is reported as an error of its own; the rest of the batch runs and is
+/// reported, and the exit code is 3 with the broken scenario named.
+#[test]
+fn a_scenario_that_cannot_run_does_not_stop_the_batch() {
+    let dir = scenario_copy();
+    // A loopback port that was free a moment ago and has no listener now.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    std::fs::write(
+        dir.path().join("ses/unreachable-relay.toml"),
+        format!(
+            "name = \"a relay that is not there\"\n\
+             [sender]\nvia = \"smtp\"\naddress = \"127.0.0.1:{port}\"\n\
+             capture = \"127.0.0.1:{port}\"\negress_ip = \"203.0.113.9\"\n\
+             [message]\nfrom = \"a@example.com\"\nto = [\"b@receiver.test\"]\ntext = \"hi\\r\\n\"\n"
+        ),
+    )
+    .unwrap();
+    let o = mailharness(&["run", "--format", "json", "ses/"], dir.path());
+    assert_eq!(o.code, 3, "{}", render(&o));
+    let report: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let scenarios = report["scenarios"].as_array().unwrap();
+    let broken: Vec<&serde_json::Value> = scenarios
+        .iter()
+        .filter(|s| s["error"].is_string())
+        .collect();
+    assert_eq!(broken.len(), 1, "{}", render(&o));
+    assert_eq!(broken[0]["file"], "ses/unreachable-relay.toml");
+    assert!(
+        broken[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains(&port.to_string()),
+        "{}",
+        render(&o)
+    );
+    // Every other scenario ran and passed.
+    let others: Vec<&serde_json::Value> =
+        scenarios.iter().filter(|s| s["error"].is_null()).collect();
+    assert!(others.len() >= 10, "{}", render(&o));
+    assert!(others.iter().all(|s| s["passed"] == true), "{}", render(&o));
+    assert_eq!(report["summary"]["errors"], 1);
+    assert!(
+        o.stderr.contains("error: ses/unreachable-relay.toml: "),
+        "{}",
+        render(&o)
+    );
+}

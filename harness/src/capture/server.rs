@@ -147,7 +147,9 @@ pub async fn run(
     } = config;
     let judge = match receivers {
         Some(r) => Some(Judge {
-            verifier: Verifier::new(r.nameserver, &hostname).map_err(io::Error::other)?,
+            verifier: Verifier::new(r.nameserver, &hostname)
+                .map_err(io::Error::other)?
+                .with_spec(r.receivers.dmarc.unwrap_or_default()),
             receivers: r.receivers,
             on_judge: r.on_judge,
         }),

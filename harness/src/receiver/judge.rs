@@ -18,6 +18,9 @@ pub struct Receivers {
     pub profiles: Vec<Profile>,
     /// `bulk = true|false`: overrides every profile's own `bulk`.
     pub bulk: Option<bool>,
+    /// `dmarc = "rfc7489" | "rfc9989"`: the DMARC specification the
+    /// receiver follows; `None`: the run's (`--dmarc`, else the default).
+    pub dmarc: Option<mailharness_auth::DmarcSpec>,
 }
 
 impl Receivers {

@@ -70,6 +70,10 @@ impl<W: Write> HumanReporter<W> {
     }
 
     fn scenario(&mut self, s: &ScenarioReport, indent: &str) -> std::io::Result<()> {
+        if let Some(error) = &s.error {
+            let line = format!("could not run: {error}");
+            return writeln!(self.out, "{indent}{}", self.style.failure(&line));
+        }
         if !self.quiet {
             write_details(&mut self.out, s, self.style, indent)?;
         }
@@ -88,7 +92,11 @@ impl<W: Write> Reporter for HumanReporter<W> {
             printed |= self.file(group)?;
         }
         let s = &report.summary;
-        let failed = format!("{} failed", s.failed);
+        let failed = if s.errors > 0 {
+            format!("{} failed ({} could not run)", s.failed, s.errors)
+        } else {
+            format!("{} failed", s.failed)
+        };
         writeln!(
             self.out,
             "{}{} scenario{}: {} passed, {}",
@@ -259,6 +267,7 @@ mod tests {
             variant: variant.map(str::to_string),
             description: None,
             passed: failures == 0,
+            error: None,
             relay: RelayReport {
                 accepted: false,
                 reply: "554 5.7.1 MessageRejected".to_string(),

@@ -65,6 +65,12 @@ impl JunitReporter {
 fn test_case(s: &ScenarioReport) -> TestCase {
     let status = if s.passed {
         TestCaseStatus::success()
+    } else if let Some(error) = &s.error {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_message("the scenario could not run");
+        status.set_type("environment");
+        status.set_description(format!("{error}\n"));
+        status
     } else {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
         let n = s.failures.len();
@@ -135,6 +141,7 @@ mod tests {
             variant: None,
             description: None,
             passed: failures.is_empty(),
+            error: None,
             relay: RelayReport {
                 accepted: false,
                 reply: "554 5.7.1 Message <rejected> & refused".to_string(),

@@ -15,7 +15,10 @@ pub struct RunReport {
 pub struct Summary {
     pub total: usize,
     pub passed: usize,
+    /// Scenarios that ran and missed an expectation, or could not run.
     pub failed: usize,
+    /// Of the failed, those that could not run (an environment error).
+    pub errors: usize,
 }
 
 impl RunReport {
@@ -26,6 +29,7 @@ impl RunReport {
                 total: scenarios.len(),
                 passed,
                 failed: scenarios.len() - passed,
+                errors: scenarios.iter().filter(|s| s.error.is_some()).count(),
             },
             scenarios,
         }
@@ -33,6 +37,11 @@ impl RunReport {
 
     pub fn passed(&self) -> bool {
         self.summary.failed == 0
+    }
+
+    /// The scenarios that could not run.
+    pub fn errors(&self) -> impl Iterator<Item = &ScenarioReport> {
+        self.scenarios.iter().filter(|s| s.error.is_some())
     }
 }
 
@@ -47,6 +56,10 @@ pub struct ScenarioReport {
     pub variant: Option<String>,
     pub description: Option<String>,
     pub passed: bool,
+    /// Why the scenario could not run to the end (a server that did not
+    /// start, a send the client could not make); it then has no messages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     pub relay: RelayReport,
     pub messages: Vec<MessageReport>,
     /// Unmet expectations, for the relay outcome and every message.

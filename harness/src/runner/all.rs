@@ -3,7 +3,10 @@ use std::{fmt, path::PathBuf, str::FromStr, sync::Arc};
 use tokio::sync::Semaphore;
 
 use super::{EnvironmentError, ScenarioRun, run_scenario, save_run};
-use crate::{report::Reporter, scenario::Scenario};
+use crate::{
+    report::{RelayReport, Reporter, ScenarioReport},
+    scenario::Scenario,
+};
 
 /// How to run a set of scenarios.
 #[derive(Clone, Debug)]
@@ -39,48 +42,76 @@ pub async fn run_all(
     reporter.run_started(scenarios.len());
     let limit = Arc::new(Semaphore::new(options.jobs.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
+    let count = scenarios.len();
     for (index, scenario) in scenarios.into_iter().enumerate() {
         let limit = limit.clone();
         #[cfg(feature = "live")]
         let live = options.live.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
+            let started = std::time::Instant::now();
             #[cfg(feature = "live")]
             if let (crate::scenario::Sender::Ses(_), Some(cx)) = (&scenario.sender, &live) {
-                return (index, super::run_live_scenario(&scenario, cx).await);
+                let result = super::run_live_scenario(&scenario, cx).await;
+                return (index, settle(&scenario, result, started));
             }
-            (index, run_scenario(&scenario).await)
+            let result = run_scenario(&scenario).await;
+            (index, settle(&scenario, result, started))
         });
     }
-    let mut done: Vec<Option<ScenarioRun>> = Vec::new();
-    let mut first_error = None;
+    let mut done: Vec<Option<ScenarioRun>> = (0..count).map(|_| None).collect();
     while let Some(joined) = tasks.join_next().await {
-        let (index, result) = joined.map_err(|e| EnvironmentError {
+        let (index, run) = joined.map_err(|e| EnvironmentError {
             scenario: "runner".into(),
             message: format!("a scenario task failed: {e}"),
         })?;
-        match result {
-            Ok(run) => {
-                reporter.scenario_finished(&run.report);
-                if let Some(dir) = &options.save {
-                    save_run(dir, &run).map_err(|e| EnvironmentError {
-                        scenario: run.report.file.clone(),
-                        message: format!("cannot save to {}: {e}", dir.display()),
-                    })?;
-                }
-                if done.len() <= index {
-                    done.resize_with(index + 1, || None);
-                }
-                done[index] = Some(run);
-            }
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
+        reporter.scenario_finished(&run.report);
+        if let Some(dir) = &options.save
+            && run.report.error.is_none()
+        {
+            save_run(dir, &run).map_err(|e| EnvironmentError {
+                scenario: run.report.file.clone(),
+                message: format!("cannot save to {}: {e}", dir.display()),
+            })?;
         }
+        done[index] = Some(run);
     }
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(done.into_iter().flatten().collect()),
+    Ok(done.into_iter().flatten().collect())
+}
+
+/// A scenario that could not run is reported as such, with why, and the
+/// others go on: one broken scenario never hides the rest of a batch.
+fn settle(
+    scenario: &Scenario,
+    result: Result<ScenarioRun, EnvironmentError>,
+    started: std::time::Instant,
+) -> ScenarioRun {
+    match result {
+        Ok(run) => run,
+        Err(e) => ScenarioRun {
+            report: ScenarioReport {
+                name: scenario.name.clone(),
+                file: scenario.file.display().to_string(),
+                variant: scenario.variant.clone(),
+                description: scenario.description.clone(),
+                passed: false,
+                error: Some(e.message),
+                relay: RelayReport {
+                    accepted: false,
+                    reply: String::new(),
+                },
+                messages: Vec::new(),
+                failures: Vec::new(),
+                dns_queries: 0,
+                duration_ms: started.elapsed().as_millis() as u64,
+                route: super::route::route(scenario),
+                dns: Vec::new(),
+            },
+            captured: Vec::new(),
+            stored: Vec::new(),
+            zone_file: String::new(),
+            query_log: Vec::new(),
+        },
     }
 }
 

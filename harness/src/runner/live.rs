@@ -120,7 +120,8 @@ pub async fn run_live_scenario(
                     Some(ns) => Verifier::new(ns, LIVE_VERIFIER_HOST),
                     None => Verifier::system(LIVE_VERIFIER_HOST),
                 }
-                .map_err(|e| env(format!("resolver: {e}")))?;
+                .map_err(|e| env(format!("resolver: {e}")))?
+                .with_spec(scenario.receivers.dmarc.unwrap_or_default());
                 let verdict = verifier
                     .verify(VerifyInput {
                         raw: &bytes,
@@ -178,6 +179,7 @@ pub async fn run_live_scenario(
         variant: scenario.variant.clone(),
         description: scenario.description.clone(),
         passed: failures.is_empty(),
+        error: None,
         relay: RelayReport {
             accepted,
             reply: if accepted {

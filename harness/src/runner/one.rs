@@ -186,8 +186,9 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         .copied()
         .unwrap_or_else(|| dns.query_log().entries().len());
 
-    let verifier =
-        Verifier::new(dns.addr(), RECEIVER_HOST).map_err(|e| env(format!("resolver: {e}")))?;
+    let verifier = Verifier::new(dns.addr(), RECEIVER_HOST)
+        .map_err(|e| env(format!("resolver: {e}")))?
+        .with_spec(scenario.receivers.dmarc.unwrap_or_default());
     let mut messages = Vec::new();
     let mut stored = Vec::new();
     for c in &captured {
@@ -273,6 +274,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         variant: scenario.variant.clone(),
         description: scenario.description.clone(),
         passed: failures.is_empty(),
+        error: None,
         relay: RelayReport {
             accepted: reply.accepted,
             reply: reply.to_string(),

@@ -203,7 +203,12 @@ impl<'a> Context<'a> {
         let profile_names: Option<Vec<String>> = match &receivers {
             Some(r) => {
                 let mut names: Vec<String> = Vec::new();
-                for p in r.profiles.get_ref() {
+                let references = r
+                    .profiles
+                    .as_ref()
+                    .map(|p| p.get_ref().as_slice())
+                    .unwrap_or_default();
+                for p in references {
                     let name = profile_name(p.get_ref());
                     if !names.contains(&name) {
                         names.push(name);
@@ -1236,12 +1241,17 @@ impl<'a> Context<'a> {
             }
             None => None,
         };
+        let other_from;
         let from = match (&raw.from, &raw_bytes) {
             (_, Some(bytes)) => {
-                match mail_auth::AuthenticatedMessage::parse(bytes)
-                    .and_then(|m| m.from.first().cloned())
-                {
-                    Some(from) => from,
+                let addresses = mail_auth::AuthenticatedMessage::parse(bytes)
+                    .map(|m| m.from)
+                    .unwrap_or_default();
+                match addresses.first().cloned() {
+                    Some(from) => {
+                        other_from = addresses.into_iter().skip(1).collect();
+                        from
+                    }
                     None => {
                         if let Some(file) = &raw.raw {
                             self.error(file.span(), "the raw message has no From address");
@@ -1251,17 +1261,20 @@ impl<'a> Context<'a> {
                 }
             }
             (Some(from), None) => {
-                if address_domain(from.get_ref()).is_none() {
-                    self.error(
-                        from.span(),
-                        format!(
-                            "expected an address such as \"Name <user@example.com>\", found \"{}\"",
-                            from.get_ref()
-                        ),
-                    );
-                    ok = false;
+                let addresses = &from.get_ref().0;
+                for address in addresses {
+                    if address_domain(address).is_none() {
+                        self.error(
+                            from.span(),
+                            format!(
+                                "expected an address such as \"Name <user@example.com>\", found \"{address}\""
+                            ),
+                        );
+                        ok = false;
+                    }
                 }
-                from.get_ref().clone()
+                other_from = addresses.iter().skip(1).cloned().collect();
+                addresses.first().cloned().unwrap_or_default()
             }
             (None, None) => {
                 self.error(
@@ -1336,6 +1349,7 @@ impl<'a> Context<'a> {
             });
         }
         ok.then(|| MessageSpec {
+            other_from,
             from,
             raw: raw_bytes,
             attachments,
@@ -1356,15 +1370,22 @@ impl<'a> Context<'a> {
     /// profile file are reported against that file).
     fn receivers(&mut self, raw: RawReceivers) -> Option<Receivers> {
         let mut ok = true;
-        if raw.profiles.get_ref().is_empty() {
+        if let Some(list) = &raw.profiles
+            && list.get_ref().is_empty()
+        {
             self.error(
-                raw.profiles.span(),
+                list.span(),
                 "expected at least one receiver profile name, found none",
             );
             ok = false;
         }
         let mut profiles: Vec<crate::receiver::Profile> = Vec::new();
-        for reference in raw.profiles.get_ref() {
+        let references = raw
+            .profiles
+            .as_ref()
+            .map(|p| p.get_ref().as_slice())
+            .unwrap_or_default();
+        for reference in references {
             let file = match crate::receiver::resolve(reference.get_ref(), self.path) {
                 Ok(file) => file,
                 Err(message) => {
@@ -1394,6 +1415,7 @@ impl<'a> Context<'a> {
         ok.then_some(Receivers {
             profiles,
             bulk: raw.bulk,
+            dmarc: raw.dmarc,
         })
     }
 
@@ -1463,29 +1485,29 @@ impl<'a> Context<'a> {
             outcome,
             return_path_domain: raw.return_path_domain.map(|d| d.to_ascii_lowercase()),
             spf: raw.spf.map(|s| SpfExpectation {
-                result: s.result,
+                result: s.result.map(|r| AnyOf(r.0)),
                 domain: s.domain.map(|d| d.to_ascii_lowercase()),
-                helo_result: s.helo_result,
+                helo_result: s.helo_result.map(|r| AnyOf(r.0)),
             }),
             arc: raw.arc.map(|a| ArcExpectation {
-                result: a.result,
+                result: a.result.map(|r| AnyOf(r.0)),
                 sets: a.sets,
             }),
             dkim: raw.dkim.map(|list| {
                 list.into_iter()
                     .map(|d| DkimExpectation {
                         domain: d.domain.to_ascii_lowercase(),
-                        result: d.result,
+                        result: AnyOf(d.result.0),
                         selector: d.selector,
                     })
                     .collect()
             }),
             dmarc: raw.dmarc.map(|d| DmarcExpectation {
-                result: d.result,
+                result: d.result.map(|r| AnyOf(r.0)),
                 policy: d.policy,
                 spf_aligned: d.spf_aligned,
                 dkim_aligned: d.dkim_aligned,
-                disposition: d.disposition,
+                disposition: d.disposition.map(|r| AnyOf(r.0)),
                 rua_authorized: d.rua_authorized,
             }),
         })

@@ -140,8 +140,13 @@ pub enum Publish {
 /// The message the scenario sends.
 #[derive(Clone, Debug)]
 pub struct MessageSpec {
-    /// The header From (for a raw message, the one it contains).
+    /// The header From (for a raw message, the one it contains); with
+    /// several addresses, the first.
     pub from: String,
+    /// The From field's other addresses (`from = ["a@x", "b@y"]`); the
+    /// message then carries a Sender field with the first (RFC 5322
+    /// §3.6.2 requires one).
+    pub other_from: Vec<String>,
     /// A complete message read from a file, sent as it is.
     pub raw: Option<Vec<u8>>,
     pub attachments: Vec<AttachmentSpec>,
@@ -184,7 +189,7 @@ pub struct Expectations {
 
 #[derive(Clone, Debug, Default)]
 pub struct ArcExpectation {
-    pub result: Option<DkimResult>,
+    pub result: Option<AnyOf<DkimResult>>,
     pub sets: Option<usize>,
 }
 
@@ -208,25 +213,53 @@ impl std::fmt::Display for Outcome {
 
 #[derive(Clone, Debug, Default)]
 pub struct SpfExpectation {
-    pub result: Option<SpfResult>,
+    pub result: Option<AnyOf<SpfResult>>,
     pub domain: Option<String>,
-    pub helo_result: Option<SpfResult>,
+    pub helo_result: Option<AnyOf<SpfResult>>,
 }
 
 #[derive(Clone, Debug)]
 pub struct DkimExpectation {
     pub domain: String,
-    pub result: DkimResult,
+    pub result: AnyOf<DkimResult>,
     pub selector: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct DmarcExpectation {
-    pub result: Option<DmarcResult>,
+    pub result: Option<AnyOf<DmarcResult>>,
     pub policy: Option<Policy>,
     pub spf_aligned: Option<bool>,
     pub dkim_aligned: Option<bool>,
-    pub disposition: Option<Policy>,
+    pub disposition: Option<AnyOf<Policy>>,
     /// Every `rua` destination is authorised to receive reports.
     pub rua_authorized: Option<bool>,
+}
+
+/// An expected value: one, or several of which any is accepted
+/// (`result = "pass"` or `result = ["pass", "neutral"]`), for outcomes the
+/// RFCs leave to the receiver.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnyOf<T>(pub Vec<T>);
+
+impl<T: PartialEq> AnyOf<T> {
+    pub fn one(value: T) -> AnyOf<T> {
+        AnyOf(vec![value])
+    }
+
+    pub fn accepts(&self, found: &T) -> bool {
+        self.0.contains(found)
+    }
+}
+
+impl<T: std::fmt::Display> std::fmt::Display for AnyOf<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, value) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" or ")?;
+            }
+            write!(f, "{value}")?;
+        }
+        Ok(())
+    }
 }

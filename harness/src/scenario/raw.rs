@@ -2,6 +2,7 @@
 //! values that later checks point at keep their spans.
 
 use mailharness_auth::{DkimResult, DmarcResult, Policy, SpfResult};
+
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -166,7 +167,8 @@ pub(crate) enum MxFailureName {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawMessage {
-    pub from: Option<Spanned<String>>,
+    /// One address, or several (RFC 5322 §3.6.2 allows a list).
+    pub from: Option<Spanned<OneOrMore<String>>>,
     pub to: Spanned<Vec<String>>,
     #[serde(default)]
     pub cc: Vec<String>,
@@ -213,40 +215,80 @@ pub(crate) struct RawExpect {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawReceivers {
-    pub profiles: Spanned<Vec<Spanned<String>>>,
+    pub profiles: Option<Spanned<Vec<Spanned<String>>>>,
     pub bulk: Option<bool>,
+    /// The DMARC specification the receiver follows.
+    pub dmarc: Option<mailharness_auth::DmarcSpec>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawExpectArc {
-    pub result: Option<DkimResult>,
+    pub result: Option<OneOrMore<DkimResult>>,
     pub sets: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawExpectSpf {
-    pub result: Option<SpfResult>,
+    pub result: Option<OneOrMore<SpfResult>>,
     pub domain: Option<String>,
-    pub helo_result: Option<SpfResult>,
+    pub helo_result: Option<OneOrMore<SpfResult>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawExpectDkim {
     pub domain: String,
-    pub result: DkimResult,
+    pub result: OneOrMore<DkimResult>,
     pub selector: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawExpectDmarc {
-    pub result: Option<DmarcResult>,
+    pub result: Option<OneOrMore<DmarcResult>>,
     pub policy: Option<Policy>,
     pub spf_aligned: Option<bool>,
     pub dkim_aligned: Option<bool>,
-    pub disposition: Option<Policy>,
+    pub disposition: Option<OneOrMore<Policy>>,
     pub rua_authorized: Option<bool>,
+}
+
+/// A value or a list of values: `result = "pass"`, `result = ["pass",
+/// "neutral"]`, `from = ["a@x", "b@y"]`.
+#[derive(Debug)]
+pub(crate) struct OneOrMore<T>(pub Vec<T>);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for OneOrMore<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
+            type Value = OneOrMore<T>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a value or a list of the values accepted")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<OneOrMore<T>, E> {
+                let value = T::deserialize(serde::de::value::StrDeserializer::<E>::new(v))?;
+                Ok(OneOrMore(vec![value]))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<OneOrMore<T>, A::Error> {
+                let mut values = Vec::new();
+                while let Some(value) = seq.next_element()? {
+                    values.push(value);
+                }
+                if values.is_empty() {
+                    return Err(serde::de::Error::invalid_length(0, &"at least one value"));
+                }
+                Ok(OneOrMore(values))
+            }
+        }
+        deserializer.deserialize_any(Visitor(std::marker::PhantomData))
+    }
 }

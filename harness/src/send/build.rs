@@ -31,6 +31,13 @@ pub fn build_message(spec: &MessageSpec) -> Result<Vec<u8>, BuildError> {
     let mut builder = Message::builder()
         .from(mailbox(&spec.from)?)
         .subject(spec.subject.clone());
+    // Several authors: RFC 5322 §3.6.2 wants a Sender, the first of them.
+    for other in &spec.other_from {
+        builder = builder.from(mailbox(other)?);
+    }
+    if !spec.other_from.is_empty() {
+        builder = builder.sender(mailbox(&spec.from)?);
+    }
     for to in &spec.to {
         builder = builder.to(mailbox(to)?);
     }
@@ -122,6 +129,7 @@ mod tests {
 
     fn spec() -> MessageSpec {
         MessageSpec {
+            other_from: Vec::new(),
             from: "Example <noreply@example.com>".into(),
             raw: None,
             attachments: vec![],

@@ -63,8 +63,8 @@ pub fn compare(expect: &Expectations, verdict: &Verdict) -> Vec<Mismatch> {
         ));
     }
     if let Some(spf) = &expect.spf {
-        if let Some(result) = spf.result
-            && result != verdict.spf.result
+        if let Some(result) = &spf.result
+            && !result.accepts(&verdict.spf.result)
         {
             out.push(Mismatch::new("spf.result", result, verdict.spf.result));
         }
@@ -73,8 +73,8 @@ pub fn compare(expect: &Expectations, verdict: &Verdict) -> Vec<Mismatch> {
         {
             out.push(Mismatch::new("spf.domain", domain, &verdict.spf.domain));
         }
-        if let Some(result) = spf.helo_result
-            && result != verdict.spf.helo_result
+        if let Some(result) = &spf.helo_result
+            && !result.accepts(&verdict.spf.helo_result)
         {
             out.push(Mismatch::new(
                 "spf.helo_result",
@@ -90,7 +90,7 @@ pub fn compare(expect: &Expectations, verdict: &Verdict) -> Vec<Mismatch> {
             let hit = found.iter_mut().find(|f| {
                 f.is_some_and(|f| {
                     f.domain == e.domain
-                        && f.result == e.result
+                        && e.result.accepts(&f.result)
                         && e.selector.as_ref().is_none_or(|s| *s == f.selector)
                 })
             });
@@ -119,8 +119,8 @@ pub fn compare(expect: &Expectations, verdict: &Verdict) -> Vec<Mismatch> {
     }
     if let Some(dmarc) = &expect.dmarc {
         let d = &verdict.dmarc;
-        if let Some(result) = dmarc.result
-            && result != d.result
+        if let Some(result) = &dmarc.result
+            && !result.accepts(&d.result)
         {
             out.push(Mismatch::new("dmarc.result", result, d.result));
         }
@@ -144,8 +144,8 @@ pub fn compare(expect: &Expectations, verdict: &Verdict) -> Vec<Mismatch> {
         {
             out.push(Mismatch::new("dmarc.dkim_aligned", aligned, d.dkim_aligned));
         }
-        if let Some(disposition) = dmarc.disposition
-            && disposition != d.disposition
+        if let Some(disposition) = &dmarc.disposition
+            && !disposition.accepts(&d.disposition)
         {
             out.push(Mismatch::new(
                 "dmarc.disposition",
@@ -178,8 +178,8 @@ pub fn compare(expect: &Expectations, verdict: &Verdict) -> Vec<Mismatch> {
         }
     }
     if let Some(arc) = &expect.arc {
-        if let Some(result) = arc.result
-            && result != verdict.arc.result
+        if let Some(result) = &arc.result
+            && !result.accepts(&verdict.arc.result)
         {
             out.push(Mismatch::new("arc.result", result, verdict.arc.result));
         }
@@ -237,7 +237,9 @@ mod tests {
         use crate::scenario::{ArcExpectation, DmarcExpectation};
         let expect = Expectations {
             arc: Some(ArcExpectation {
-                result: Some(mailharness_auth::DkimResult::Pass),
+                result: Some(crate::scenario::AnyOf::one(
+                    mailharness_auth::DkimResult::Pass,
+                )),
                 sets: Some(1),
             }),
             dmarc: Some(DmarcExpectation {

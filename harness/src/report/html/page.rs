@@ -142,6 +142,14 @@ fn overview(out: &mut String, report: &RunReport) {
             esc(&s.file),
             esc(base_name(s)),
         );
+        if let Some(error) = &s.error {
+            let _ = write!(
+                out,
+                r#"<td colspan="7"><span class="badge bad">could not run</span> <span class="mono">{}</span></td></tr>"#,
+                esc(error)
+            );
+            continue;
+        }
         let Some(m) = s.messages.first() else {
             let _ = write!(
                 out,
@@ -253,6 +261,14 @@ fn variant(out: &mut String, s: &ScenarioReport) {
     if let Some(d) = &s.description {
         let _ = write!(out, r#"<p class="desc">{}</p>"#, esc(d));
     }
+    if let Some(error) = &s.error {
+        let _ = write!(
+            out,
+            r#"<p class="relay bad">could not run: <span class="mono">{}</span></p></article>"#,
+            esc(error)
+        );
+        return;
+    }
     let _ = write!(
         out,
         r#"<p class="relay {}">relay {}: <span class="mono">{}</span></p>"#,
@@ -349,6 +365,7 @@ mod tests {
             variant: None,
             description: Some("a \"quoted\" <description>".into()),
             passed: false,
+            error: None,
             relay: RelayReport {
                 accepted: false,
                 reply: reply.to_string(),
