@@ -205,9 +205,15 @@ fn write_message(
             d.algorithm
         )?;
     }
+    if v.spf.result != mailharness_auth::SpfResult::Pass {
+        writeln!(out, "{indent}               {}", v.spf.reason)?;
+    }
+    if let Some(explanation) = &v.spf.explanation {
+        writeln!(out, "{indent}               explanation: {explanation}")?;
+    }
     writeln!(
         out,
-        "{indent}  DMARC        {} for {}  policy {}  aligned: SPF {}, DKIM {}  disposition {}",
+        "{indent}  DMARC        {} for {}  policy {}  aligned: SPF {}, DKIM {}  disposition {}{}  ({})",
         style.result(&v.dmarc.result.to_string()),
         v.dmarc.domain,
         v.dmarc
@@ -215,8 +221,33 @@ fn write_message(
             .map_or_else(|| "(no record)".to_string(), |p| p.to_string()),
         style.yes_no(v.dmarc.spf_aligned),
         style.yes_no(v.dmarc.dkim_aligned),
-        v.dmarc.disposition
+        v.dmarc.disposition,
+        v.dmarc
+            .unsampled_disposition
+            .map(|p| format!(" (outside the pct sample: {p})"))
+            .unwrap_or_default(),
+        v.dmarc.spec
     )?;
+    for note in &v.dmarc.notes {
+        writeln!(out, "{indent}               {note}")?;
+    }
+    if let Some(other) = &v.dmarc_other_spec {
+        writeln!(
+            out,
+            "{indent}  under {}  {}  policy {}  aligned: SPF {}, DKIM {}  disposition {}",
+            other.spec,
+            style.result(&other.result.to_string()),
+            other
+                .policy
+                .map_or_else(|| "(no record)".to_string(), |p| p.to_string()),
+            style.yes_no(other.spf_aligned),
+            style.yes_no(other.dkim_aligned),
+            other.disposition
+        )?;
+        for why in &other.why {
+            writeln!(out, "{indent}               {why}")?;
+        }
+    }
     write_receivers(out, m, style, indent)
 }
 

@@ -201,21 +201,7 @@ impl<'a> Context<'a> {
         // The names expectations may use: every reference's, even one that
         // does not resolve (that error is reported once, at the reference).
         let profile_names: Option<Vec<String>> = match &receivers {
-            Some(r) => {
-                let mut names: Vec<String> = Vec::new();
-                let references = r
-                    .profiles
-                    .as_ref()
-                    .map(|p| p.get_ref().as_slice())
-                    .unwrap_or_default();
-                for p in references {
-                    let name = profile_name(p.get_ref());
-                    if !names.contains(&name) {
-                        names.push(name);
-                    }
-                }
-                Some(names)
-            }
+            Some(r) => Some(names_of_profiles(r)),
             None if root.get("receivers").is_some() => None,
             None => Some(Vec::new()),
         };
@@ -308,8 +294,18 @@ impl<'a> Context<'a> {
                     None => ok = false,
                 }
             }
+            // A variant's [receivers] replaces the file's: the same message
+            // judged by other receivers (or by another DMARC specification).
+            let mut variant_profiles = profile_names.clone();
+            if let Some(raw) = v.receivers {
+                variant_profiles = Some(names_of_profiles(&raw));
+                match self.receivers(raw) {
+                    Some(r) => scenario.receivers = r,
+                    None => ok = false,
+                }
+            }
             if let Some(raw) = v.expect {
-                match self.expect(raw, profile_names.as_deref()) {
+                match self.expect(raw, variant_profiles.as_deref()) {
                     Some(e) => scenario.expect = e,
                     None => ok = false,
                 }
@@ -1512,6 +1508,24 @@ impl<'a> Context<'a> {
             }),
         })
     }
+}
+
+/// The names of the profiles `[receivers]` references, each once, in
+/// order: what expectations may name.
+fn names_of_profiles(raw: &RawReceivers) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let references = raw
+        .profiles
+        .as_ref()
+        .map(|p| p.get_ref().as_slice())
+        .unwrap_or_default();
+    for p in references {
+        let name = profile_name(p.get_ref());
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// The name a profile reference gives its profile: the file name without

@@ -153,6 +153,7 @@ pub(crate) struct RawVariant {
     pub sender: Option<RawSender>,
     pub dns: Option<RawDns>,
     pub hops: Option<Vec<RawHop>>,
+    pub receivers: Option<RawReceivers>,
     pub expect: Option<RawExpect>,
 }
 

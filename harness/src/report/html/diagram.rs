@@ -190,18 +190,39 @@ fn verdicts(out: &mut String, m: &MessageReport) {
     }
     let _ = write!(
         out,
-        r#"<span class="note">for {} · policy {} · disposition <b>{}</b>{}</span>"#,
+        r#"<span class="note">for {} · policy {} · disposition <b>{}</b> · DMARC by {}{}</span>"#,
         esc(&v.dmarc.domain),
         v.dmarc
             .policy
             .map_or_else(|| "(no record)".to_string(), |p| p.to_string()),
         v.dmarc.disposition,
+        v.dmarc.spec,
         match &m.envelope.tls {
             Some(t) => format!(" · delivered over {}", esc(t)),
             None => String::new(),
         }
     );
     out.push_str("</div>");
+    for note in &v.dmarc.notes {
+        let _ = write!(out, r#"<p class="note">{}</p>"#, esc(note));
+    }
+    if let Some(other) = &v.dmarc_other_spec {
+        let _ = write!(
+            out,
+            r#"<p class="note"><span class="badge {}">{} says DMARC {}</span> policy {} · disposition <b>{}</b></p><ul class="note">"#,
+            tone(other.result.as_str()),
+            other.spec,
+            other.result,
+            other
+                .policy
+                .map_or_else(|| "(no record)".to_string(), |p| p.to_string()),
+            other.disposition,
+        );
+        for why in &other.why {
+            let _ = write!(out, "<li>{}</li>", esc(why));
+        }
+        out.push_str("</ul>");
+    }
 }
 
 fn badge(out: &mut String, word: &str, text: &str) {
