@@ -30,10 +30,12 @@ use crate::{DkimResult, DmarcResult, DmarcSpec, Policy, SpfResult, dns::Lookup};
 /// identifiers, as the receiver found them.
 #[derive(Clone, Debug)]
 pub struct DmarcInput<'a> {
-    /// How many From header fields the message has.
+    /// How many From header fields the message has. Zero means none:
+    /// `from_domains` is then not read.
     pub from_fields: usize,
-    /// The domains of the addresses in the From field(s), in order,
-    /// lowercase (several for `From: a@x, b@y`).
+    /// The domains of the addresses in the From field(s), in order
+    /// (several for `From: a@x, b@y`); compared case-insensitively,
+    /// U-labels converted to A-labels.
     pub from_domains: &'a [String],
     /// SPF's result for the MAIL FROM identity and its domain (RFC 7489
     /// §4.1: the HELO identity when MAIL FROM is null).
