@@ -1,6 +1,28 @@
 //! DMARC by RFC 7489 or RFC 9989: the record, the organizational domain
 //! and policy discovery (Public Suffix List or DNS tree walk), identifier
 //! alignment, the policy that applies and the disposition.
+//!
+//! RFC 9989 is followed as draft-ietf-dmarc-dmarcbis-41, the text it was
+//! published from; section numbers are the draft's.
+//!
+//! # Layout
+//!
+//! - `record`: the record's syntax and how each specification reads it
+//!   ([`Record`], [`Tag`]).
+//! - `discover`: organizational domains ([`organizational_domain`]) and
+//!   policy discovery; [`DnsTempError`], [`RecordLevel`].
+//! - `evaluate`: the Author Domain(s), alignment, result, policy and
+//!   disposition ([`evaluate`]).
+//! - `report`: whether each `rua` destination may receive reports
+//!   (RFC 7489 §7.1).
+
+mod discover;
+mod evaluate;
+mod record;
+mod report;
+
+pub use discover::{DnsTempError, RecordLevel, organizational_domain};
+pub use record::{Record, RecordError, ReportAddress, Tag, UriList};
 
 use crate::{DkimResult, DmarcResult, DmarcSpec, Policy, SpfResult, dns::Lookup};
 
@@ -8,10 +30,12 @@ use crate::{DkimResult, DmarcResult, DmarcSpec, Policy, SpfResult, dns::Lookup};
 /// identifiers, as the receiver found them.
 #[derive(Clone, Debug)]
 pub struct DmarcInput<'a> {
-    /// How many From header fields the message has.
+    /// How many From header fields the message has. Zero means none:
+    /// `from_domains` is then not read.
     pub from_fields: usize,
-    /// The domains of the addresses in the From field(s), in order,
-    /// lowercase (several for `From: a@x, b@y`).
+    /// The domains of the addresses in the From field(s), in order
+    /// (several for `From: a@x, b@y`); compared case-insensitively,
+    /// U-labels converted to A-labels.
     pub from_domains: &'a [String],
     /// SPF's result for the MAIL FROM identity and its domain (RFC 7489
     /// §4.1: the HELO identity when MAIL FROM is null).
@@ -26,9 +50,11 @@ pub struct DmarcOutcome {
     pub spec: DmarcSpec,
     pub result: DmarcResult,
     /// The Author Domain evaluated (with several, the one whose outcome
-    /// decided: the strictest failing policy).
+    /// decided: the strictest failing policy). Empty when the message has
+    /// none.
     pub author_domain: String,
-    /// The author domain's organizational domain, by this specification.
+    /// The author domain's organizational domain, by this specification;
+    /// `None` when a DNS failure left it undetermined.
     pub org_domain: Option<String>,
     /// The record applied, and the domain it was found at.
     pub record: Option<FoundRecord>,
@@ -57,32 +83,43 @@ pub struct DmarcOutcome {
 pub struct FoundRecord {
     /// The domain whose `_dmarc` name held the record.
     pub domain: String,
+    /// Which of the places policy discovery looks at held it.
+    pub level: RecordLevel,
     /// The record's text.
     pub text: String,
     /// `adkim`, `aspf`: `r` or `s`.
     pub adkim: char,
     pub aspf: char,
     /// `p` (after the §6.6.3 fallback to `none`), `sp` and `np` as
-    /// published (`None` when absent or invalid).
+    /// published (`None` when absent or invalid, and after the fallback,
+    /// which reads the record as `p=none` alone).
     pub p: Policy,
     pub sp: Option<Policy>,
     pub np: Option<Policy>,
-    /// `pct` (RFC 7489; 100 when absent), `t` (RFC 9989), `psd` (RFC 9989).
+    /// `pct` (RFC 7489; 100 when absent, and always under RFC 9989), `t`
+    /// (RFC 9989), `psd` (RFC 9989: `y`, `n` or `u`; `None` under
+    /// RFC 7489, which has no such tag).
     pub pct: u8,
     pub testing: bool,
     pub psd: Option<char>,
     pub fo: String,
-    /// Every `rua` URI with whether the receiver may send reports there
-    /// (RFC 7489 §7.1, RFC 9990 §…): inside the policy domain's
-    /// organization, or authorised by `<domain>._report._dmarc.<host>`.
+    /// Every valid `rua` URI with whether the receiver may send reports
+    /// there (RFC 7489 §7.1, RFC 9990 "Verifying External Destinations"):
+    /// inside the policy domain's organization, or authorised by
+    /// `<domain>._report._dmarc.<host>`.
     pub rua: Vec<ReportUri>,
 }
 
 /// One `rua` destination.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportUri {
+    /// The URI, without its size limit.
     pub uri: String,
+    /// The `!size` suffix as written (`10m`); RFC 9989 ignores it.
+    pub size_limit: Option<String>,
     pub authorized: bool,
+    /// Why it is or is not authorised.
+    pub reason: String,
 }
 
 /// DMARC for one message under `spec`.
@@ -91,13 +128,5 @@ pub async fn evaluate(
     spec: DmarcSpec,
     input: &DmarcInput<'_>,
 ) -> DmarcOutcome {
-    let _ = (lookup, spec, input);
-    todo!("dmarc/evaluate.rs")
-}
-
-/// The organizational domain of `domain` under `spec` (RFC 7489 §3.2:
-/// the Public Suffix List; RFC 9989 §4.10.2: the DNS tree walk).
-pub async fn organizational_domain(lookup: &impl Lookup, spec: DmarcSpec, domain: &str) -> String {
-    let _ = (lookup, spec, domain);
-    todo!("dmarc/discover.rs")
+    evaluate::evaluate(lookup, spec, input).await
 }

@@ -19,8 +19,9 @@
 //! - `dkim`: the DKIM-Signature and key-record tag rules
 //!   (`dkim/signature.rs`, `dkim/key.rs`) and verification (`dkim/verify.rs`).
 //! - `dmarc`: the record (`dmarc/record.rs`), organizational domains and
-//!   policy discovery by either specification (`dmarc/discover.rs`), and
-//!   the evaluation (`dmarc/evaluate.rs`).
+//!   policy discovery by either specification (`dmarc/discover.rs`), the
+//!   evaluation (`dmarc/evaluate.rs`) and `rua` authorisation
+//!   (`dmarc/report.rs`).
 //! - `arc`: ARC chain validation through mail-auth, its keys fetched
 //!   through the `Lookup`.
 //! - `judge`: [`Judge`], one message end to end: the checks run
