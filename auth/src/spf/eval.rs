@@ -59,7 +59,10 @@ pub async fn check_host(
     // §4.3: "If the <sender> has no local-part, substitute the string
     // "postmaster" for the local-part."
     let (local_part, sender): (&str, Cow<'_, str>) = if local_part.is_empty() {
-        ("postmaster", Cow::Owned(format!("postmaster@{sender_domain}")))
+        (
+            "postmaster",
+            Cow::Owned(format!("postmaster@{sender_domain}")),
+        )
     } else {
         (local_part, Cow::Borrowed(sender))
     };
@@ -406,10 +409,7 @@ impl<'a, L: Lookup> Evaluation<'a, L> {
                     )),
                     SpfResult::None => Err(Decision::new(
                         SpfResult::PermError,
-                        format!(
-                            "{directive} gave none (RFC 7208 §5.2): {}",
-                            inner.reason
-                        ),
+                        format!("{directive} gave none (RFC 7208 §5.2): {}", inner.reason),
                     )),
                 }
             }
@@ -444,21 +444,28 @@ impl<'a, L: Lookup> Evaluation<'a, L> {
         }
         // In the order of preference; the lookups run together, and their
         // results are read in that order as a sequential evaluation would.
+        // A name listed twice is looked up once.
         exchanges.sort_by_key(|mx| mx.preference);
+        let mut names: Vec<&str> = Vec::with_capacity(exchanges.len());
+        for mx in &exchanges {
+            if !names.iter().any(|n| n.eq_ignore_ascii_case(&mx.exchange)) {
+                names.push(&mx.exchange);
+            }
+        }
         let (lookup, ip) = (self.lookup, self.ip);
         let results = join_all(
-            exchanges
+            names
                 .iter()
-                .map(|mx| address_match(lookup, &mx.exchange, ip, cidr)),
+                .map(|name| address_match(lookup, name, ip, cidr)),
         )
         .await;
-        for (mx, result) in exchanges.iter().zip(results) {
+        for (name, result) in names.iter().zip(results) {
             match result {
                 Ok(Addresses::Match) => return Ok(true),
                 // NXDOMAIN for one name is "as if ... zero answer records"
                 // (§5); a null MX (RFC 7505) cannot be queried.
                 Ok(_) => {}
-                Err(why) => return Err(self.temporary(self.address_type(), &mx.exchange, &why)),
+                Err(why) => return Err(self.temporary(self.address_type(), name, &why)),
             }
         }
         Ok(false)
@@ -492,7 +499,9 @@ impl<'a, L: Lookup> Evaluation<'a, L> {
     /// else "unknown".
     async fn validated_name(&mut self, domain: &str) -> String {
         let names = &self.ptr_names().await.validated;
-        let exact = names.iter().find(|n| trim_dot(n).eq_ignore_ascii_case(domain));
+        let exact = names
+            .iter()
+            .find(|n| trim_dot(n).eq_ignore_ascii_case(domain));
         let below = || names.iter().find(|n| is_within(n, domain));
         exact
             .or_else(below)
@@ -558,7 +567,9 @@ impl<'a, L: Lookup> Evaluation<'a, L> {
         if self.dns_terms > MAX_DNS_TERMS {
             return Err(Decision::new(
                 SpfResult::PermError,
-                format!("more than {MAX_DNS_TERMS} DNS-querying terms (RFC 7208 §4.6.4), at {term}"),
+                format!(
+                    "more than {MAX_DNS_TERMS} DNS-querying terms (RFC 7208 §4.6.4), at {term}"
+                ),
             ));
         }
         Ok(())
@@ -618,7 +629,12 @@ async fn validate_ptr<L: Lookup>(lookup: &L, ip: IpAddr) -> PtrNames {
     names.truncate(MAX_PTR_NAMES);
     // The whole address must be among the name's (no prefix).
     let exact = DualCidr::default();
-    let results = join_all(names.iter().map(|name| address_match(lookup, name, ip, exact))).await;
+    let results = join_all(
+        names
+            .iter()
+            .map(|name| address_match(lookup, name, ip, exact)),
+    )
+    .await;
     let validated = names
         .into_iter()
         .zip(results)
@@ -774,7 +790,10 @@ mod tests {
             check_domain(&format!("{}.example.com", "a".repeat(64))),
             Err("a label longer than 63 characters")
         );
-        assert_eq!(check_domain(&format!("{}.example.com", "a".repeat(63))), Ok(()));
+        assert_eq!(
+            check_domain(&format!("{}.example.com", "a".repeat(63))),
+            Ok(())
+        );
         assert_eq!(
             check_domain("A2345678"),
             Err("a single label, not a multi-label domain name")

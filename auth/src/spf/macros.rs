@@ -169,9 +169,7 @@ pub enum DomainSpecError {
     Empty,
     #[error("{0}")]
     Macro(#[from] MacroError),
-    #[error(
-        "expected a domain-spec ending in \".\" and a top label, or in a macro, found {0:?}"
-    )]
+    #[error("expected a domain-spec ending in \".\" and a top label, or in a macro, found {0:?}")]
     BadEnd(String),
     #[error(
         "expected a top label of letters, digits and inner hyphens, not all digits, found {label:?} in {spec:?}"
@@ -189,7 +187,8 @@ impl MacroString {
         while i < bytes.len() {
             let byte = bytes[i];
             if byte != b'%' {
-                let allowed = byte.is_ascii_graphic() || (byte == b' ' && context == Context::Explanation);
+                let allowed =
+                    byte.is_ascii_graphic() || (byte == b' ' && context == Context::Explanation);
                 if !allowed {
                     return Err(MacroError::BadCharacter(char_at(text, i)));
                 }
@@ -326,7 +325,9 @@ pub fn is_toplabel(label: &str) -> bool {
     };
     first.is_ascii_alphanumeric()
         && last.is_ascii_alphanumeric()
-        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
         && !bytes.iter().all(u8::is_ascii_digit)
 }
 
@@ -616,7 +617,10 @@ mod tests {
             "192.0.2.3 via receiver.example.net at 1700000000"
         );
         assert_eq!(expand("%{c}", "2001:db8::cb01"), "2001:db8::cb01");
-        assert_eq!(expand("%{p} %{h} %{v}", "2001:db8::cb01"), "mx.example.org mx.example.org ip6");
+        assert_eq!(
+            expand("%{p} %{h} %{v}", "2001:db8::cb01"),
+            "mx.example.org mx.example.org ip6"
+        );
         assert_eq!(expand("100%% %_%-x", "192.0.2.3"), "100%  %20x");
         assert_eq!(expand("a b", "192.0.2.3"), "a b");
         assert_eq!(expand("%{i}", "2001:db8::cb01").len(), 63);
@@ -661,7 +665,11 @@ mod tests {
 
     #[test]
     fn macro_errors() {
-        let parse = |s| MacroString::parse(s, Context::DomainSpec).unwrap_err().to_string();
+        let parse = |s| {
+            MacroString::parse(s, Context::DomainSpec)
+                .unwrap_err()
+                .to_string()
+        };
         assert_eq!(
             parse("%(ir).sbl.example.com"),
             r#"expected "{", "%", "_" or "-" after "%", found '('"#
@@ -711,8 +719,8 @@ mod tests {
             "macro%%percent%_%_space%-url-space.example.com",
             "x%-",
         ] {
-            let spec = MacroString::parse_domain_spec(good)
-                .unwrap_or_else(|e| panic!("{good}: {e}"));
+            let spec =
+                MacroString::parse_domain_spec(good).unwrap_or_else(|e| panic!("{good}: {e}"));
             assert_eq!(spec.to_string(), good);
         }
         let error = |s| MacroString::parse_domain_spec(s).unwrap_err().to_string();
@@ -746,7 +754,10 @@ mod tests {
     fn expansion_as_a_domain_name() {
         let v = values("192.0.2.3");
         let spec = MacroString::parse_domain_spec("%{d}.d.spf.example.com.").unwrap();
-        assert_eq!(spec.expand_domain(&v), "email.example.com.d.spf.example.com");
+        assert_eq!(
+            spec.expand_domain(&v),
+            "email.example.com.d.spf.example.com"
+        );
         let long = format!("foobar{}.example.com", ".%{o}".repeat(15));
         let spec = MacroString::parse_domain_spec(&long).unwrap();
         let mut full = String::new();

@@ -84,9 +84,7 @@ pub enum RecordError {
     BadCharacter { found: String, at: usize },
     #[error("in {term:?}: {error}")]
     Term { term: String, error: TermError },
-    #[error(
-        "expected at most one {0}= modifier (RFC 7208 §6), found a second"
-    )]
+    #[error("expected at most one {0}= modifier (RFC 7208 §6), found a second")]
     DuplicateModifier(&'static str),
 }
 
@@ -120,13 +118,9 @@ pub enum TermError {
     BadIp4(String),
     #[error("expected an IPv6 address (RFC 4291 §2.2), found {0:?}")]
     BadIp6(String),
-    #[error(
-        "expected an IPv4 prefix length from 0 to 32 without leading zeros, found {0:?}"
-    )]
+    #[error("expected an IPv4 prefix length from 0 to 32 without leading zeros, found {0:?}")]
     BadIp4Cidr(String),
-    #[error(
-        "expected an IPv6 prefix length from 0 to 128 without leading zeros, found {0:?}"
-    )]
+    #[error("expected an IPv6 prefix length from 0 to 128 without leading zeros, found {0:?}")]
     BadIp6Cidr(String),
     #[error("expected \"/<ip4-length>\", \"//<ip6-length>\" or both, found {0:?}")]
     BadDualCidr(String),
@@ -231,7 +225,11 @@ fn parse_term(term: &str) -> Result<Term, TermError> {
         Some(b'?') => Some(Qualifier::Neutral),
         _ => None,
     };
-    let rest = if qualifier.is_some() { &term[1..] } else { term };
+    let rest = if qualifier.is_some() {
+        &term[1..]
+    } else {
+        term
+    };
     let name_end = rest
         .bytes()
         .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')))
@@ -316,10 +314,15 @@ fn parse_mechanism(name: &str, after: &str) -> Result<Mechanism, TermError> {
             let arg = after
                 .strip_prefix(':')
                 .ok_or(TermError::MissingNetwork("ip4"))?;
-            let (network, cidr) = arg.split_once('/').map_or((arg, None), |(n, c)| (n, Some(c)));
-            let network = parse_ip4(network).ok_or_else(|| TermError::BadIp4(network.to_string()))?;
+            let (network, cidr) = arg
+                .split_once('/')
+                .map_or((arg, None), |(n, c)| (n, Some(c)));
+            let network =
+                parse_ip4(network).ok_or_else(|| TermError::BadIp4(network.to_string()))?;
             let prefix = match cidr {
-                Some(c) => parse_prefix(c, 32).ok_or_else(|| TermError::BadIp4Cidr(c.to_string()))?,
+                Some(c) => {
+                    parse_prefix(c, 32).ok_or_else(|| TermError::BadIp4Cidr(c.to_string()))?
+                }
                 None => 32,
             };
             Ok(Mechanism::Ip4 { network, prefix })
@@ -328,12 +331,16 @@ fn parse_mechanism(name: &str, after: &str) -> Result<Mechanism, TermError> {
             let arg = after
                 .strip_prefix(':')
                 .ok_or(TermError::MissingNetwork("ip6"))?;
-            let (network, cidr) = arg.split_once('/').map_or((arg, None), |(n, c)| (n, Some(c)));
+            let (network, cidr) = arg
+                .split_once('/')
+                .map_or((arg, None), |(n, c)| (n, Some(c)));
             let network: Ipv6Addr = network
                 .parse()
                 .map_err(|_| TermError::BadIp6(network.to_string()))?;
             let prefix = match cidr {
-                Some(c) => parse_prefix(c, 128).ok_or_else(|| TermError::BadIp6Cidr(c.to_string()))?,
+                Some(c) => {
+                    parse_prefix(c, 128).ok_or_else(|| TermError::BadIp6Cidr(c.to_string()))?
+                }
                 None => 128,
             };
             Ok(Mechanism::Ip6 { network, prefix })
@@ -483,7 +490,9 @@ impl Mechanism {
 pub fn in_network(ip: IpAddr, network: IpAddr, prefix: u8) -> bool {
     match (ip, network) {
         (IpAddr::V4(ip), IpAddr::V4(net)) => {
-            let mask = u32::MAX.checked_shl(32 - u32::from(prefix.min(32))).unwrap_or(0);
+            let mask = u32::MAX
+                .checked_shl(32 - u32::from(prefix.min(32)))
+                .unwrap_or(0);
             u32::from(ip) & mask == u32::from(net) & mask
         }
         (IpAddr::V6(ip), IpAddr::V6(net)) => {
@@ -593,15 +602,38 @@ mod tests {
         assert_eq!(terms("v=spf1 a  -all "), ["a", "-all"]);
         assert_eq!(
             terms("v=spf1 +a ?mx:example.com/24//64 ~ptr -exists:%{i}.x.example.com ALL"),
-            ["a", "?mx:example.com/24//64", "~ptr", "-exists:%{i}.x.example.com", "all"]
+            [
+                "a",
+                "?mx:example.com/24//64",
+                "~ptr",
+                "-exists:%{i}.x.example.com",
+                "all"
+            ]
         );
         assert_eq!(
-            terms("v=spf1 a//0 a/0 mx:foo:bar/baz.example.com ptr:example.Com include:_spf.example.com."),
-            ["a//0", "a/0", "mx:foo:bar/baz.example.com", "ptr:example.Com", "include:_spf.example.com."]
+            terms(
+                "v=spf1 a//0 a/0 mx:foo:bar/baz.example.com ptr:example.Com include:_spf.example.com."
+            ),
+            [
+                "a//0",
+                "a/0",
+                "mx:foo:bar/baz.example.com",
+                "ptr:example.Com",
+                "include:_spf.example.com."
+            ]
         );
         assert_eq!(
-            terms("v=spf1 ip4:192.0.2.0/24 ip4:1.1.1.1/0 ip6:2001:DB8::/32 ip6:::1.1.1.1/0 ip6:Cafe:Babe:8000::/33 ip4:1.2.3.4/32"),
-            ["ip4:192.0.2.0/24", "ip4:1.1.1.1/0", "ip6:2001:db8::/32", "ip6:::101:101/0", "ip6:cafe:babe:8000::/33", "ip4:1.2.3.4"]
+            terms(
+                "v=spf1 ip4:192.0.2.0/24 ip4:1.1.1.1/0 ip6:2001:DB8::/32 ip6:::1.1.1.1/0 ip6:Cafe:Babe:8000::/33 ip4:1.2.3.4/32"
+            ),
+            [
+                "ip4:192.0.2.0/24",
+                "ip4:1.1.1.1/0",
+                "ip6:2001:db8::/32",
+                "ip6:::101:101/0",
+                "ip6:cafe:babe:8000::/33",
+                "ip4:1.2.3.4"
+            ]
         );
         let record = parse(
             "v=spf1 moo.cow-far_out=man:dog/cat default=+ Redirect=_spf.%{d2} exp=explain.example.com a:%{H}",
@@ -610,7 +642,11 @@ mod tests {
         assert_eq!(record.redirect.unwrap().to_string(), "_spf.%{d2}");
         assert_eq!(record.exp.unwrap().to_string(), "explain.example.com");
         assert_eq!(record.directives.len(), 1);
-        assert!(parse("v=spf1 redirect=x.example.com -all").unwrap().has_all());
+        assert!(
+            parse("v=spf1 redirect=x.example.com -all")
+                .unwrap()
+                .has_all()
+        );
     }
 
     #[test]
@@ -624,7 +660,9 @@ mod tests {
             "expected only spaces and visible ASCII characters (RFC 7208 §3.1, §4.6.1), found '\\u{feff}' at byte 9"
         );
         assert_eq!(
-            Record::parse(b"v=spf1 \x80a:example.net").unwrap_err().to_string(),
+            Record::parse(b"v=spf1 \x80a:example.net")
+                .unwrap_err()
+                .to_string(),
             "expected only spaces and visible ASCII characters (RFC 7208 §3.1, §4.6.1), found byte 0x80 at byte 7"
         );
         assert!(error("v=spf1 a:foo.example.com\0").contains("'\\0' at byte 24"));
@@ -641,54 +679,198 @@ mod tests {
     #[test]
     fn term_errors() {
         let cases = [
-            ("v=spf1 ip4:1.2.3.4 -all moo", r#"in "moo": expected a mechanism (all, include, a, mx, ptr, ip4, ip6, exists) or a modifier (name=value), found "moo""#),
-            ("v=spf1 moo.cow/far_out=man:dog/cat", r#"in "moo.cow/far_out=man:dog/cat": expected a mechanism (all, include, a, mx, ptr, ip4, ip6, exists) or a modifier (name=value), found "moo.cow""#),
-            ("v=spf1 redirect:t2.example.com", r#"in "redirect:t2.example.com": expected a mechanism (all, include, a, mx, ptr, ip4, ip6, exists) or a modifier (name=value), found "redirect""#),
-            ("v=spf1 -all.", r#"in "-all.": expected a mechanism (all, include, a, mx, ptr, ip4, ip6, exists) or a modifier (name=value), found "all.""#),
-            ("v=spf1 a!", r#"in "a!": expected a mechanism (all, include, a, mx, ptr, ip4, ip6, exists) or a modifier (name=value), found "a""#),
-            ("v=spf1 1up=foo", r#"in "1up=foo": expected a modifier name (a letter, then letters, digits, "-", "_" or "."), found "1up""#),
-            ("v=spf1 =all", r#"in "=all": expected a modifier name (a letter, then letters, digits, "-", "_" or "."), found """#),
-            ("v=spf1 -foo=bar", r#"in "-foo=bar": expected a mechanism after the qualifier, found a modifier"#),
-            ("v=spf1 -all:foobar", r#"in "-all:foobar": expected nothing after "all", found ":foobar""#),
-            ("v=spf1 -all/8", r#"in "-all/8": expected nothing after "all", found "/8""#),
-            ("v=spf1 include", r#"in "include": expected ":" and a domain-spec after "include", found nothing"#),
-            ("v=spf1 exists", r#"in "exists": expected ":" and a domain-spec after "exists", found nothing"#),
-            ("v=spf1 include/24", r#"in "include/24": expected nothing after "include", found "/24""#),
-            ("v=spf1 include:", r#"in "include:": expected a domain-spec, found nothing"#),
-            ("v=spf1 ptr/0", r#"in "ptr/0": expected nothing after "ptr", found "/0""#),
-            ("v=spf1 ptr:", r#"in "ptr:": expected a domain-spec, found nothing"#),
-            ("v=spf1 a:", r#"in "a:": expected a domain-spec, found nothing"#),
-            ("v=spf1 exists:mail.example.com/24", r#"in "exists:mail.example.com/24": expected a top label of letters, digits and inner hyphens, not all digits, found "com/24" in "mail.example.com/24""#),
-            ("v=spf1 a:foo-bar", r#"in "a:foo-bar": expected a domain-spec ending in "." and a top label, or in a macro, found "foo-bar""#),
-            ("v=spf1 a:example.com:8080", r#"in "a:example.com:8080": expected a top label of letters, digits and inner hyphens, not all digits, found "com:8080" in "example.com:8080""#),
-            ("v=spf1 a:111.222.33.44", r#"in "a:111.222.33.44": expected a top label of letters, digits and inner hyphens, not all digits, found "44" in "111.222.33.44""#),
-            ("v=spf1 a/33", r#"in "a/33": expected an IPv4 prefix length from 0 to 32 without leading zeros, found "33""#),
-            ("v=spf1 a//129", r#"in "a//129": expected an IPv6 prefix length from 0 to 128 without leading zeros, found "129""#),
-            ("v=spf1 a/24/64", r#"in "a/24/64": expected an IPv4 prefix length from 0 to 32 without leading zeros, found "24/64""#),
-            ("v=spf1 mx:example.com/24/64", r#"in "mx:example.com/24/64": expected a top label of letters, digits and inner hyphens, not all digits, found "com/24" in "example.com/24""#),
-            ("v=spf1 a:example.com///64", r#"in "a:example.com///64": expected a top label of letters, digits and inner hyphens, not all digits, found "com/" in "example.com/""#),
-            ("v=spf1 ip4", r#"in "ip4": expected ":" and an address after "ip4", found nothing"#),
-            ("v=spf1 -all ip6", r#"in "ip6": expected ":" and an address after "ip6", found nothing"#),
-            ("v=spf1 ip4:1.2.3.4/33", r#"in "ip4:1.2.3.4/33": expected an IPv4 prefix length from 0 to 32 without leading zeros, found "33""#),
-            ("v=spf1 ip4:1.2.3.4/032", r#"in "ip4:1.2.3.4/032": expected an IPv4 prefix length from 0 to 32 without leading zeros, found "032""#),
-            ("v=spf1 ip4:1.2.3.4//32", r#"in "ip4:1.2.3.4//32": expected an IPv4 prefix length from 0 to 32 without leading zeros, found "/32""#),
-            ("v=spf1 ip4:1.2.3.4:8080", r#"in "ip4:1.2.3.4:8080": expected an IPv4 address in dotted-quad form without leading zeros, found "1.2.3.4:8080""#),
-            ("v=spf1 ip4:1.2.3", r#"in "ip4:1.2.3": expected an IPv4 address in dotted-quad form without leading zeros, found "1.2.3""#),
-            ("v=spf1 ip4:01.2.3.4", r#"in "ip4:01.2.3.4": expected an IPv4 address in dotted-quad form without leading zeros, found "01.2.3.4""#),
-            ("v=spf1 ip4:1.2.3.256", r#"in "ip4:1.2.3.256": expected an IPv4 address in dotted-quad form without leading zeros, found "1.2.3.256""#),
-            ("v=spf1 ip6:::1.1.1.1/129", r#"in "ip6:::1.1.1.1/129": expected an IPv6 prefix length from 0 to 128 without leading zeros, found "129""#),
-            ("v=spf1 ip6:::1.1.1.1//33", r#"in "ip6:::1.1.1.1//33": expected an IPv6 prefix length from 0 to 128 without leading zeros, found "/33""#),
-            ("v=spf1 ip6::CAFE::BABE", r#"in "ip6::CAFE::BABE": expected an IPv6 address (RFC 4291 §2.2), found ":CAFE::BABE""#),
-            ("v=spf1 redirect=-all ?all", r#"in "redirect=-all": expected a domain-spec ending in "." and a top label, or in a macro, found "-all""#),
-            ("v=spf1 ?all redirect=", r#"in "redirect=": expected a domain-spec, found nothing"#),
-            ("v=spf1 exp=-all", r#"in "exp=-all": expected a domain-spec ending in "." and a top label, or in a macro, found "-all""#),
-            ("v=spf1 exp= -all", r#"in "exp=": expected a domain-spec, found nothing"#),
-            ("v=spf1 -all foo=%abc", r#"in "foo=%abc": expected "{", "%", "_" or "-" after "%", found 'a'"#),
-            ("v=spf1 -all exp=%{r}.example.com", r#"in "exp=%{r}.example.com": expected the macro letter 'r' only in explanation text (exp=), found it here"#),
-            ("v=spf1 a:%{a}.example.com -all", r#"in "a:%{a}.example.com": expected a macro letter (s, l, o, d, i, p, h, v, c, r, t) after "%{", found 'a'"#),
-            ("v=spf1 exists:foo%.sbl.example.com", r#"in "exists:foo%.sbl.example.com": expected "{", "%", "_" or "-" after "%", found '.'"#),
-            ("v=spf1 exp=a.example.com -all exp=b.example.com", "expected at most one exp= modifier (RFC 7208 §6), found a second"),
-            ("v=spf1 redirect=a.example.com -all REDIRECT=a.example.com", "expected at most one redirect= modifier (RFC 7208 §6), found a second"),
+            (
+                "v=spf1 ip4:1.2.3.4 -all moo",
+                r#"in "moo": expected a mechanism (all, include, a, mx, ptr, ip4, ip6, exists) or a modifier (name=value), found "moo""#,
+            ),
+            (
+                "v=spf1 moo.cow/far_out=man:dog/cat",
+                r#"in "moo.cow/far_out=man:dog/cat": expected a mechanism (all, include, a, mx, ptr, ip4, ip6, exists) or a modifier (name=value), found "moo.cow""#,
+            ),
+            (
+                "v=spf1 redirect:t2.example.com",
+                r#"in "redirect:t2.example.com": expected a mechanism (all, include, a, mx, ptr, ip4, ip6, exists) or a modifier (name=value), found "redirect""#,
+            ),
+            (
+                "v=spf1 -all.",
+                r#"in "-all.": expected a mechanism (all, include, a, mx, ptr, ip4, ip6, exists) or a modifier (name=value), found "all.""#,
+            ),
+            (
+                "v=spf1 a!",
+                r#"in "a!": expected a mechanism (all, include, a, mx, ptr, ip4, ip6, exists) or a modifier (name=value), found "a""#,
+            ),
+            (
+                "v=spf1 1up=foo",
+                r#"in "1up=foo": expected a modifier name (a letter, then letters, digits, "-", "_" or "."), found "1up""#,
+            ),
+            (
+                "v=spf1 =all",
+                r#"in "=all": expected a modifier name (a letter, then letters, digits, "-", "_" or "."), found """#,
+            ),
+            (
+                "v=spf1 -foo=bar",
+                r#"in "-foo=bar": expected a mechanism after the qualifier, found a modifier"#,
+            ),
+            (
+                "v=spf1 -all:foobar",
+                r#"in "-all:foobar": expected nothing after "all", found ":foobar""#,
+            ),
+            (
+                "v=spf1 -all/8",
+                r#"in "-all/8": expected nothing after "all", found "/8""#,
+            ),
+            (
+                "v=spf1 include",
+                r#"in "include": expected ":" and a domain-spec after "include", found nothing"#,
+            ),
+            (
+                "v=spf1 exists",
+                r#"in "exists": expected ":" and a domain-spec after "exists", found nothing"#,
+            ),
+            (
+                "v=spf1 include/24",
+                r#"in "include/24": expected nothing after "include", found "/24""#,
+            ),
+            (
+                "v=spf1 include:",
+                r#"in "include:": expected a domain-spec, found nothing"#,
+            ),
+            (
+                "v=spf1 ptr/0",
+                r#"in "ptr/0": expected nothing after "ptr", found "/0""#,
+            ),
+            (
+                "v=spf1 ptr:",
+                r#"in "ptr:": expected a domain-spec, found nothing"#,
+            ),
+            (
+                "v=spf1 a:",
+                r#"in "a:": expected a domain-spec, found nothing"#,
+            ),
+            (
+                "v=spf1 exists:mail.example.com/24",
+                r#"in "exists:mail.example.com/24": expected a top label of letters, digits and inner hyphens, not all digits, found "com/24" in "mail.example.com/24""#,
+            ),
+            (
+                "v=spf1 a:foo-bar",
+                r#"in "a:foo-bar": expected a domain-spec ending in "." and a top label, or in a macro, found "foo-bar""#,
+            ),
+            (
+                "v=spf1 a:example.com:8080",
+                r#"in "a:example.com:8080": expected a top label of letters, digits and inner hyphens, not all digits, found "com:8080" in "example.com:8080""#,
+            ),
+            (
+                "v=spf1 a:111.222.33.44",
+                r#"in "a:111.222.33.44": expected a top label of letters, digits and inner hyphens, not all digits, found "44" in "111.222.33.44""#,
+            ),
+            (
+                "v=spf1 a/33",
+                r#"in "a/33": expected an IPv4 prefix length from 0 to 32 without leading zeros, found "33""#,
+            ),
+            (
+                "v=spf1 a//129",
+                r#"in "a//129": expected an IPv6 prefix length from 0 to 128 without leading zeros, found "129""#,
+            ),
+            (
+                "v=spf1 a/24/64",
+                r#"in "a/24/64": expected an IPv4 prefix length from 0 to 32 without leading zeros, found "24/64""#,
+            ),
+            (
+                "v=spf1 mx:example.com/24/64",
+                r#"in "mx:example.com/24/64": expected a top label of letters, digits and inner hyphens, not all digits, found "com/24" in "example.com/24""#,
+            ),
+            (
+                "v=spf1 a:example.com///64",
+                r#"in "a:example.com///64": expected a top label of letters, digits and inner hyphens, not all digits, found "com/" in "example.com/""#,
+            ),
+            (
+                "v=spf1 ip4",
+                r#"in "ip4": expected ":" and an address after "ip4", found nothing"#,
+            ),
+            (
+                "v=spf1 -all ip6",
+                r#"in "ip6": expected ":" and an address after "ip6", found nothing"#,
+            ),
+            (
+                "v=spf1 ip4:1.2.3.4/33",
+                r#"in "ip4:1.2.3.4/33": expected an IPv4 prefix length from 0 to 32 without leading zeros, found "33""#,
+            ),
+            (
+                "v=spf1 ip4:1.2.3.4/032",
+                r#"in "ip4:1.2.3.4/032": expected an IPv4 prefix length from 0 to 32 without leading zeros, found "032""#,
+            ),
+            (
+                "v=spf1 ip4:1.2.3.4//32",
+                r#"in "ip4:1.2.3.4//32": expected an IPv4 prefix length from 0 to 32 without leading zeros, found "/32""#,
+            ),
+            (
+                "v=spf1 ip4:1.2.3.4:8080",
+                r#"in "ip4:1.2.3.4:8080": expected an IPv4 address in dotted-quad form without leading zeros, found "1.2.3.4:8080""#,
+            ),
+            (
+                "v=spf1 ip4:1.2.3",
+                r#"in "ip4:1.2.3": expected an IPv4 address in dotted-quad form without leading zeros, found "1.2.3""#,
+            ),
+            (
+                "v=spf1 ip4:01.2.3.4",
+                r#"in "ip4:01.2.3.4": expected an IPv4 address in dotted-quad form without leading zeros, found "01.2.3.4""#,
+            ),
+            (
+                "v=spf1 ip4:1.2.3.256",
+                r#"in "ip4:1.2.3.256": expected an IPv4 address in dotted-quad form without leading zeros, found "1.2.3.256""#,
+            ),
+            (
+                "v=spf1 ip6:::1.1.1.1/129",
+                r#"in "ip6:::1.1.1.1/129": expected an IPv6 prefix length from 0 to 128 without leading zeros, found "129""#,
+            ),
+            (
+                "v=spf1 ip6:::1.1.1.1//33",
+                r#"in "ip6:::1.1.1.1//33": expected an IPv6 prefix length from 0 to 128 without leading zeros, found "/33""#,
+            ),
+            (
+                "v=spf1 ip6::CAFE::BABE",
+                r#"in "ip6::CAFE::BABE": expected an IPv6 address (RFC 4291 §2.2), found ":CAFE::BABE""#,
+            ),
+            (
+                "v=spf1 redirect=-all ?all",
+                r#"in "redirect=-all": expected a domain-spec ending in "." and a top label, or in a macro, found "-all""#,
+            ),
+            (
+                "v=spf1 ?all redirect=",
+                r#"in "redirect=": expected a domain-spec, found nothing"#,
+            ),
+            (
+                "v=spf1 exp=-all",
+                r#"in "exp=-all": expected a domain-spec ending in "." and a top label, or in a macro, found "-all""#,
+            ),
+            (
+                "v=spf1 exp= -all",
+                r#"in "exp=": expected a domain-spec, found nothing"#,
+            ),
+            (
+                "v=spf1 -all foo=%abc",
+                r#"in "foo=%abc": expected "{", "%", "_" or "-" after "%", found 'a'"#,
+            ),
+            (
+                "v=spf1 -all exp=%{r}.example.com",
+                r#"in "exp=%{r}.example.com": expected the macro letter 'r' only in explanation text (exp=), found it here"#,
+            ),
+            (
+                "v=spf1 a:%{a}.example.com -all",
+                r#"in "a:%{a}.example.com": expected a macro letter (s, l, o, d, i, p, h, v, c, r, t) after "%{", found 'a'"#,
+            ),
+            (
+                "v=spf1 exists:foo%.sbl.example.com",
+                r#"in "exists:foo%.sbl.example.com": expected "{", "%", "_" or "-" after "%", found '.'"#,
+            ),
+            (
+                "v=spf1 exp=a.example.com -all exp=b.example.com",
+                "expected at most one exp= modifier (RFC 7208 §6), found a second",
+            ),
+            (
+                "v=spf1 redirect=a.example.com -all REDIRECT=a.example.com",
+                "expected at most one redirect= modifier (RFC 7208 §6), found a second",
+            ),
         ];
         for (record, expected) in cases {
             assert_eq!(error(record), expected, "{record}");
@@ -697,10 +879,16 @@ mod tests {
 
     #[test]
     fn dual_cidr_split() {
-        assert_eq!(split_dual_cidr("example.com/24//64"), ("example.com", "/24//64"));
+        assert_eq!(
+            split_dual_cidr("example.com/24//64"),
+            ("example.com", "/24//64")
+        );
         assert_eq!(split_dual_cidr("example.com//64"), ("example.com", "//64"));
         assert_eq!(split_dual_cidr("example.com/24"), ("example.com", "/24"));
-        assert_eq!(split_dual_cidr("foo:bar/baz.example.com"), ("foo:bar/baz.example.com", ""));
+        assert_eq!(
+            split_dual_cidr("foo:bar/baz.example.com"),
+            ("foo:bar/baz.example.com", "")
+        );
         assert_eq!(split_dual_cidr("%{d}/0"), ("%{d}", "/0"));
         assert_eq!(split_dual_cidr("x.com///64"), ("x.com/", "//64"));
     }
@@ -712,7 +900,11 @@ mod tests {
         assert!(!in_network(ip("192.0.3.3"), ip("192.0.2.0"), 24));
         assert!(in_network(ip("1.2.3.4"), ip("1.1.1.1"), 0));
         assert!(!in_network(ip("1.2.3.4"), ip("::"), 0));
-        assert!(in_network(ip("cafe:babe:8000::"), ip("cafe:babe:8000::"), 33));
+        assert!(in_network(
+            ip("cafe:babe:8000::"),
+            ip("cafe:babe:8000::"),
+            33
+        ));
         assert!(!in_network(ip("cafe:babe::"), ip("cafe:babe:8000::"), 33));
         assert!(in_network(ip("2001:db8::1"), ip("::"), 0));
         assert!(in_network(ip("2001:db8::1"), ip("2001:db8::1"), 128));
