@@ -33,10 +33,12 @@ pub struct SpfOutcome {
     /// The `<domain>` argument of the top-level `check_host()`.
     pub domain: String,
     /// What decided the result, in words: the matching term and where it
-    /// was (`ip4:192.0.2.0/24 in include:_spf.example.net`), "no mechanism
-    /// matched", or the error and its cause (`more than 10 DNS-querying
-    /// terms`, `two SPF records at example.com`, `timeout querying TXT
-    /// example.com`).
+    /// was (`ip4:192.0.2.0/24 in include:_spf.example.net`, `-all in
+    /// redirect=_spf.example.com`), `no mechanism matched`, or the error
+    /// and its cause (`more than 10 DNS-querying terms (RFC 7208 §4.6.4),
+    /// at a:example.org`, `2 SPF records at example.com (RFC 7208 §4.5)`,
+    /// `temporary DNS failure querying TXT example.com: request timed
+    /// out`, `no SPF record at example.com: NXDOMAIN`).
     pub reason: String,
     /// The expanded `exp=` text, for a `fail` whose record has one.
     pub explanation: Option<String>,

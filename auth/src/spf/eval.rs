@@ -46,8 +46,8 @@ pub async fn check_host(
     sender: &str,
     helo: &str,
 ) -> SpfOutcome {
-    // §5: "IPv4-mapped IPv6 addresses ... MUST still be considered IPv4
-    // addresses and MUST be evaluated using IPv4 mechanisms".
+    // §5: an IPv4-mapped IPv6 address is an IPv4 address, evaluated with
+    // the IPv4 mechanisms ("ip4", "a" with A records), never ip6:.
     let ip = match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         IpAddr::V4(_) => ip,
@@ -170,8 +170,8 @@ enum Match {
 }
 
 /// The state one `check_host()` call shares across `include` and
-/// `redirect`: the arguments and the counters of §4.6.4, tracked "as a
-/// single global limit for all evaluations" (§4.1).
+/// `redirect`: the arguments and the counters of §4.6.4, which §4.1 keeps
+/// as one limit for all the recursive evaluations.
 struct Evaluation<'a, L> {
     lookup: &'a L,
     /// `<ip>`, IPv4-mapped addresses as IPv4.
@@ -462,8 +462,8 @@ impl<'a, L: Lookup> Evaluation<'a, L> {
         for (name, result) in names.iter().zip(results) {
             match result {
                 Ok(Addresses::Match) => return Ok(true),
-                // NXDOMAIN for one name is "as if ... zero answer records"
-                // (§5); a null MX (RFC 7505) cannot be queried.
+                // NXDOMAIN for one name counts as no records (§5); a null
+                // MX (RFC 7505) is no name to query.
                 Ok(_) => {}
                 Err(why) => return Err(self.temporary(self.address_type(), name, &why)),
             }
@@ -549,7 +549,7 @@ impl<'a, L: Lookup> Evaluation<'a, L> {
         let [record] = records.as_slice() else {
             return None;
         };
-        // §6.2: "the explanation string MUST be limited to [US-ASCII]"; a
+        // §6.2: the explanation is limited to US-ASCII; a
         // syntax error (a control character, a bad macro) voids it.
         let text = std::str::from_utf8(record).ok().filter(|t| t.is_ascii())?;
         let explanation = MacroString::parse(text, Context::Explanation).ok()?;
@@ -776,7 +776,335 @@ async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Out
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use mock_dns::{Catalog, Fault, ServerHandle, parse_zone};
+
     use super::*;
+    use crate::dns::HickoryLookup;
+
+    const RECEIVER: Receiver<'static> = Receiver {
+        name: "mx.receiver.example",
+        now: 1_700_000_000,
+    };
+
+    /// A mock DNS server holding `zone` (master-file lines, origin `.`) and
+    /// a client of it.
+    async fn serve(zone: &str) -> (ServerHandle, HickoryLookup) {
+        let catalog = Catalog::new();
+        catalog.extend(parse_zone(zone, ".").unwrap_or_else(|e| panic!("{e:?}")));
+        let server = ServerHandle::start(catalog, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let lookup = HickoryLookup::new(server.addr(), Duration::from_millis(400)).unwrap();
+        (server, lookup)
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    fn queried(server: &ServerHandle) -> Vec<String> {
+        server
+            .query_log()
+            .entries()
+            .iter()
+            .map(|e| format!("{} {}", e.qtype, e.name))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn reasons_name_the_term_and_where_it_was() {
+        let (_server, lookup) = serve(
+            r#"
+example.com. 300 IN TXT "v=spf1 include:_spf.example.net -all"
+_spf.example.net. 300 IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
+redirect.example.com. 300 IN TXT "v=spf1 ip4:198.51.100.1 redirect=example.com"
+"#,
+        )
+        .await;
+        let outcome = check_mail_from(
+            &lookup,
+            RECEIVER,
+            ip("192.0.2.3"),
+            "a@example.com",
+            "h.example.org",
+        )
+        .await;
+        assert_eq!(outcome.result, SpfResult::Pass);
+        assert_eq!(
+            outcome.reason,
+            "ip4:192.0.2.0/24 in include:_spf.example.net"
+        );
+        assert_eq!((outcome.dns_lookups, outcome.void_lookups), (1, 0));
+        assert_eq!(outcome.domain, "example.com");
+
+        let outcome = check_mail_from(
+            &lookup,
+            RECEIVER,
+            ip("192.0.2.3"),
+            "a@redirect.example.com",
+            "h.example.org",
+        )
+        .await;
+        assert_eq!(outcome.result, SpfResult::Pass);
+        assert_eq!(
+            outcome.reason,
+            "ip4:192.0.2.0/24 in include:_spf.example.net in redirect=example.com"
+        );
+        assert_eq!(outcome.dns_lookups, 2);
+
+        let outcome = check_mail_from(
+            &lookup,
+            RECEIVER,
+            ip("203.0.113.9"),
+            "a@example.com",
+            "h.example.org",
+        )
+        .await;
+        assert_eq!(
+            (outcome.result, outcome.reason.as_str()),
+            (SpfResult::Fail, "-all")
+        );
+        assert_eq!(outcome.explanation, None);
+
+        let outcome = check_mail_from(
+            &lookup,
+            RECEIVER,
+            ip("192.0.2.3"),
+            "a@nothing.example.com",
+            "h.example.org",
+        )
+        .await;
+        assert_eq!(outcome.result, SpfResult::None);
+        assert_eq!(
+            outcome.reason,
+            "no SPF record at nothing.example.com: NXDOMAIN"
+        );
+    }
+
+    #[tokio::test]
+    async fn explanations_expand_every_letter() {
+        let (_server, lookup) = serve(
+            r#"
+example.com. 300 IN TXT "v=spf1 -all exp=why.%{d}"
+why.example.com. 300 IN TXT "%{r} at %{t}: %{c} (%{i}, %{v}, %{p}) may not send for %{s} %{l} %{o} %{d} %{h}."
+3.2.0.192.in-addr.arpa. 300 IN PTR mx.example.com.
+mx.example.com. 300 IN A 192.0.2.3
+"#,
+        )
+        .await;
+        let outcome = check_mail_from(
+            &lookup,
+            RECEIVER,
+            ip("192.0.2.3"),
+            "x@example.com",
+            "helo.example.org",
+        )
+        .await;
+        assert_eq!(outcome.result, SpfResult::Fail);
+        assert_eq!(
+            outcome.explanation.as_deref(),
+            Some(
+                "mx.receiver.example at 1700000000: 192.0.2.3 (192.0.2.3, in-addr, mx.example.com) may not send for x@example.com x example.com example.com helo.example.org."
+            )
+        );
+        // §5: an IPv4-mapped client is IPv4 in macros too; its PTR is the
+        // IPv4 one. An empty receiver name is "unknown" (§7.3).
+        let receiver = Receiver { name: "", now: 7 };
+        let outcome = check_mail_from(
+            &lookup,
+            receiver,
+            ip("::ffff:192.0.2.3"),
+            "x@example.com",
+            "helo.example.org",
+        )
+        .await;
+        assert_eq!(
+            outcome.explanation.as_deref(),
+            Some(
+                "unknown at 7: 192.0.2.3 (192.0.2.3, in-addr, mx.example.com) may not send for x@example.com x example.com example.com helo.example.org."
+            )
+        );
+        // Neither the exp nor the PTR lookups count (§4.6.4).
+        assert_eq!((outcome.dns_lookups, outcome.void_lookups), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn helo_identity_and_names_never_queried() {
+        let (server, lookup) = serve(
+            r#"
+mail.example.com. 300 IN TXT "v=spf1 -all exp=why.example.com"
+why.example.com. 300 IN TXT "%{s} %{l} %{o}"
+"#,
+        )
+        .await;
+        let outcome = check_helo(&lookup, RECEIVER, ip("192.0.2.3"), "mail.example.com").await;
+        assert_eq!(outcome.result, SpfResult::Fail);
+        assert_eq!(
+            outcome.explanation.as_deref(),
+            Some("postmaster@mail.example.com postmaster mail.example.com")
+        );
+        // The null sender is postmaster@<helo> (§2.4).
+        let outcome =
+            check_mail_from(&lookup, RECEIVER, ip("192.0.2.3"), "", "mail.example.com").await;
+        assert_eq!(
+            outcome.explanation.as_deref(),
+            Some("postmaster@mail.example.com postmaster mail.example.com")
+        );
+        server.query_log().clear();
+        for helo in [
+            "[192.0.2.3]",
+            "localhost",
+            "mail..example.com",
+            "192.0.2.3",
+            "",
+        ] {
+            let outcome = check_helo(&lookup, RECEIVER, ip("192.0.2.3"), helo).await;
+            assert_eq!(outcome.result, SpfResult::None, "{helo}");
+            assert!(
+                outcome.reason.contains("(RFC 7208 §4.3)"),
+                "{}",
+                outcome.reason
+            );
+        }
+        assert_eq!(queried(&server), Vec::<String>::new());
+    }
+
+    #[tokio::test]
+    async fn dns_failures() {
+        let (server, lookup) = serve(
+            r#"
+ptr.example.com. 300 IN TXT "v=spf1 ptr -all"
+mx.example.com. 300 IN TXT "v=spf1 mx -all"
+mx.example.com. 300 IN MX 10 slow.example.com.
+mx.example.com. 300 IN MX 20 fast.example.com.
+fast.example.com. 300 IN A 192.0.2.3
+slow.example.com. 300 IN A 192.0.2.3
+"#,
+        )
+        .await;
+        let catalog = server.catalog();
+        catalog.set_fault("3.2.0.192.in-addr.arpa", None, Fault::ServFail);
+        // §5.5: a DNS error on the PTR lookup is a no-match, not temperror.
+        let outcome = check_mail_from(
+            &lookup,
+            RECEIVER,
+            ip("192.0.2.3"),
+            "a@ptr.example.com",
+            "h.example.org",
+        )
+        .await;
+        assert_eq!(
+            (outcome.result, outcome.reason.as_str()),
+            (SpfResult::Fail, "-all")
+        );
+        // §5: a DNS error on an MX name's address lookup is temperror.
+        catalog.set_fault("slow.example.com", Some("A"), Fault::ServFail);
+        let outcome = check_mail_from(
+            &lookup,
+            RECEIVER,
+            ip("192.0.2.3"),
+            "a@mx.example.com",
+            "h.example.org",
+        )
+        .await;
+        assert_eq!(outcome.result, SpfResult::TempError);
+        assert!(
+            outcome
+                .reason
+                .starts_with("temporary DNS failure querying A slow.example.com"),
+            "{}",
+            outcome.reason
+        );
+        catalog.clear_fault("slow.example.com", Some("A"));
+        let outcome = check_mail_from(
+            &lookup,
+            RECEIVER,
+            ip("192.0.2.3"),
+            "a@mx.example.com",
+            "h.example.org",
+        )
+        .await;
+        assert_eq!(
+            (outcome.result, outcome.reason.as_str()),
+            (SpfResult::Pass, "mx")
+        );
+    }
+
+    #[tokio::test]
+    async fn void_lookups_and_unqueryable_names() {
+        let (server, lookup) = serve(
+            r#"
+example.com. 300 IN TXT "v=spf1 a:nx1.example.com include:inc.example.com -all"
+inc.example.com. 300 IN TXT "v=spf1 a:nx2.example.com a:nx3.example.com -all"
+macro.example.com. 300 IN TXT "v=spf1 a:%{l}.example.com exists:%{l}.example.com mx:%{l}.example.com -all"
+nullmx.example.com. 300 IN TXT "v=spf1 mx -all"
+nullmx.example.com. 300 IN MX 0 .
+nullmx.example.com. 300 IN A 192.0.2.3
+"#,
+        )
+        .await;
+        // Void lookups are counted across include (§4.1, §4.6.4).
+        let outcome = check_mail_from(
+            &lookup,
+            RECEIVER,
+            ip("192.0.2.3"),
+            "a@example.com",
+            "h.example.org",
+        )
+        .await;
+        assert_eq!(outcome.result, SpfResult::PermError);
+        assert_eq!(
+            outcome.reason,
+            "more than 2 void lookups (RFC 7208 §4.6.4), the last A nx3.example.com in include:inc.example.com"
+        );
+        assert_eq!((outcome.dns_lookups, outcome.void_lookups), (4, 3));
+        // A target name with an empty label is never queried, matches
+        // nothing and is no void lookup (§4.8).
+        server.query_log().clear();
+        let outcome = check_mail_from(
+            &lookup,
+            RECEIVER,
+            ip("192.0.2.3"),
+            "a..b@macro.example.com",
+            "h.example.org",
+        )
+        .await;
+        assert_eq!((outcome.result, outcome.void_lookups), (SpfResult::Fail, 0));
+        assert_eq!(queried(&server), ["TXT macro.example.com."]);
+        // A null MX (RFC 7505) has no address to compare, and the target's
+        // own A record is no implicit MX (§5.4).
+        let outcome = check_mail_from(
+            &lookup,
+            RECEIVER,
+            ip("192.0.2.3"),
+            "a@nullmx.example.com",
+            "h.example.org",
+        )
+        .await;
+        assert_eq!(
+            (outcome.result, outcome.reason.as_str()),
+            (SpfResult::Fail, "-all")
+        );
+    }
+
+    /// The futures can move between threads (a server spawns them).
+    #[test]
+    fn futures_are_send() {
+        fn send<T: Send>(_: &T) {}
+        fn check<L: Lookup>(lookup: &L) {
+            send(&check_mail_from(
+                lookup,
+                RECEIVER,
+                ip("192.0.2.1"),
+                "a@b.example",
+                "h.example",
+            ));
+            send(&check_helo(lookup, RECEIVER, ip("192.0.2.1"), "h.example"));
+        }
+        let _ = check::<HickoryLookup>;
+    }
 
     #[test]
     fn domains_to_check() {
