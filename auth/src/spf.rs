@@ -1,21 +1,44 @@
 //! SPF (RFC 7208): the `check_host()` function and the two identities a
 //! receiver checks with it, MAIL FROM and HELO.
+//!
+//! Every verdict follows the RFC: the record's syntax is checked whole
+//! before evaluation (§4.6), the limits of §4.6.4 (10 DNS-querying terms,
+//! 2 void lookups, 10 MX records, 10 PTR names) are enforced, an
+//! IPv4-mapped IPv6 client is evaluated as IPv4 (§5), and `exp=` is
+//! fetched only for a `fail` and never counted.
+//!
+//! - `spf/record.rs`: a record parsed into terms ([`Record`]), with typed
+//!   syntax errors ([`RecordError`]).
+//! - `spf/macros.rs`: macro-strings ([`MacroString`]) and their expansion
+//!   (§7).
+//! - `spf/eval.rs`: [`check_host`], [`check_mail_from`], [`check_helo`].
 
-use std::net::IpAddr;
+mod eval;
+mod macros;
+mod record;
 
-use crate::{SpfResult, dns::Lookup};
+pub use eval::{
+    MAX_DNS_TERMS, MAX_MX_RECORDS, MAX_PTR_NAMES, MAX_VOID_LOOKUPS, check_helo, check_host,
+    check_mail_from,
+};
+pub use macros::{Context, DomainSpecError, MacroError, MacroString, MacroValues};
+pub use record::{
+    Directive, DualCidr, Mechanism, Qualifier, Record, RecordError, TermError, is_spf_record,
+};
 
 /// What `check_host()` concluded, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpfOutcome {
-    pub result: SpfResult,
+    pub result: crate::SpfResult,
     /// The `<domain>` argument of the top-level `check_host()`.
     pub domain: String,
     /// What decided the result, in words: the matching term and where it
-    /// was (`ip4:192.0.2.0/24 in include:_spf.example.net`), "no mechanism
-    /// matched", or the error and its cause (`more than 10 DNS-querying
-    /// terms`, `two SPF records at example.com`, `timeout querying TXT
-    /// example.com`).
+    /// was (`ip4:192.0.2.0/24 in include:_spf.example.net`, `-all in
+    /// redirect=_spf.example.com`), `no mechanism matched`, or the error
+    /// and its cause (`more than 10 DNS-querying terms (RFC 7208 §4.6.4),
+    /// at a:example.org`, `2 SPF records at example.com (RFC 7208 §4.5)`,
+    /// `temporary DNS failure querying TXT example.com: request timed
+    /// out`, `no SPF record at example.com: NXDOMAIN`).
     pub reason: String,
     /// The expanded `exp=` text, for a `fail` whose record has one.
     pub explanation: Option<String>,
@@ -31,45 +54,4 @@ pub struct SpfOutcome {
 pub struct Receiver<'a> {
     pub name: &'a str,
     pub now: u64,
-}
-
-/// `check_host(ip, domain, sender)` of RFC 7208 §4, with `helo` for the
-/// `%{h}` macro.
-pub async fn check_host(
-    lookup: &impl Lookup,
-    receiver: Receiver<'_>,
-    ip: IpAddr,
-    domain: &str,
-    sender: &str,
-    helo: &str,
-) -> SpfOutcome {
-    let _ = (lookup, receiver, ip, domain, sender, helo);
-    todo!("spf/eval.rs")
-}
-
-/// The MAIL FROM identity (RFC 7208 §2.4, §4.3): `mail_from` as given in
-/// the SMTP command without its angle brackets; the null sender (`""`)
-/// checks `postmaster@<helo>`; an empty local part is `postmaster`; a
-/// domain that is not a valid FQDN gives `none` without a query.
-pub async fn check_mail_from(
-    lookup: &impl Lookup,
-    receiver: Receiver<'_>,
-    ip: IpAddr,
-    mail_from: &str,
-    helo: &str,
-) -> SpfOutcome {
-    let _ = (lookup, receiver, ip, mail_from, helo);
-    todo!("spf/eval.rs")
-}
-
-/// The HELO identity (RFC 7208 §2.3): `none` without a query when the
-/// HELO is not a valid FQDN (an address literal, a bare word).
-pub async fn check_helo(
-    lookup: &impl Lookup,
-    receiver: Receiver<'_>,
-    ip: IpAddr,
-    helo: &str,
-) -> SpfOutcome {
-    let _ = (lookup, receiver, ip, helo);
-    todo!("spf/eval.rs")
 }

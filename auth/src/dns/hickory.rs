@@ -202,9 +202,18 @@ impl Lookup for HickoryLookup {
     }
 }
 
+/// The labels of `name` as they are on the wire, joined with dots: the
+/// form [`to_name`] reads back. (`Name::to_ascii` escapes characters such
+/// as `:` and `/`, which a DNS label may hold and SPF names do use.)
 fn without_dot(name: &Name) -> String {
-    let text = name.to_ascii();
-    text.strip_suffix('.').unwrap_or(&text).to_string()
+    let mut out = String::new();
+    for label in name.iter() {
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(&String::from_utf8_lossy(label));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -225,5 +234,13 @@ mod tests {
         assert!(to_name(&format!("{}.example.com.", "a".repeat(63))).is_ok());
         assert!(to_name("_dmarc.example.com").is_ok());
         assert!(to_name("bücher.example").is_ok());
+    }
+
+    #[test]
+    fn answer_names_keep_their_labels() {
+        let name = Name::from_labels([&b"foo:bar/baz"[..], b"example", b"com"]).unwrap();
+        assert_eq!(without_dot(&name), "foo:bar/baz.example.com");
+        assert_eq!(to_name(&without_dot(&name)).unwrap(), name);
+        assert_eq!(without_dot(&Name::root()), "");
     }
 }
