@@ -2,14 +2,7 @@
 //! selection, the mechanisms of §5, `redirect=` and `exp=` (§6), the limits
 //! of §4.6.4, and the two identities a receiver checks with it.
 
-use std::{
-    borrow::Cow,
-    fmt,
-    future::{Future, poll_fn},
-    net::IpAddr,
-    pin::Pin,
-    task::Poll,
-};
+use std::{borrow::Cow, fmt, net::IpAddr, pin::Pin};
 
 use super::{
     Receiver, SpfOutcome,
@@ -19,6 +12,7 @@ use super::{
 use crate::{
     SpfResult,
     dns::{DnsError, Lookup},
+    join::join_all,
 };
 
 /// The most DNS-querying terms (`include`, `a`, `mx`, `ptr`, `exists`,
@@ -748,30 +742,6 @@ fn is_within(name: &str, domain: &str) -> bool {
         && name.is_char_boundary(name.len() - domain.len())
         && name[name.len() - domain.len()..].eq_ignore_ascii_case(domain)
         && name[..name.len() - domain.len()].ends_with('.')
-}
-
-/// Runs `futures` together and gives their outputs in order.
-async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    let mut pending: Vec<Option<Pin<Box<F>>>> =
-        futures.into_iter().map(|f| Some(Box::pin(f))).collect();
-    let mut outputs: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
-    poll_fn(|cx| {
-        let mut done = true;
-        for (slot, output) in pending.iter_mut().zip(outputs.iter_mut()) {
-            if let Some(future) = slot {
-                match future.as_mut().poll(cx) {
-                    Poll::Ready(value) => {
-                        *output = Some(value);
-                        *slot = None;
-                    }
-                    Poll::Pending => done = false,
-                }
-            }
-        }
-        if done { Poll::Ready(()) } else { Poll::Pending }
-    })
-    .await;
-    outputs.into_iter().flatten().collect()
 }
 
 #[cfg(test)]
