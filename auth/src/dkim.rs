@@ -31,14 +31,14 @@ use crate::DkimResult;
 
 /// Seconds of clock drift allowed between signer and verifier, both for
 /// `x=` (RFC 6376 §3.5: "Receivers MAY add a 'fudge factor' to allow for
-/// such possible drift") and for `t=` in the future (§3.5: "Verifiers MAY
-/// ignore signatures with a timestamp in the future"; beyond this
-/// allowance, this verifier does, with `permerror`).
+/// such possible drift") and for `t=` in the future (§3.5:
+/// "Implementations MAY ignore signatures that have a timestamp in the
+/// future"; beyond this allowance, this verifier does, with `permerror`).
 pub const CLOCK_SKEW: u64 = 300;
 
 /// How many characters of `b=` [`DkimOutcome::header_b`] keeps (RFC 6008
-/// §4 lets receivers shorten it; eight are usually enough to tell
-/// signatures apart).
+/// lets receivers shorten it; eight are usually enough to tell signatures
+/// apart).
 pub const HEADER_B_LEN: usize = 8;
 
 /// The judgement of one DKIM-Signature header field.

@@ -919,6 +919,12 @@ fn cases(keys: &Keys) -> Vec<Case> {
         permerror("From field not signed"),
     ));
     cases.push(signed(
+        "h= names DKIM-Signature and the only one is the signature itself",
+        "RFC 6376 §3.5 h= (must not include the field being verified)",
+        spec(rsa).set("h", "from:to:subject:dkim-signature"),
+        permerror("h= selects the DKIM-Signature field being verified"),
+    ));
+    cases.push(signed(
         "From signed twice (over-signing)",
         "RFC 6376 §5.4.2",
         spec(rsa).set("h", "from:from:to:subject:date"),

@@ -242,8 +242,8 @@ impl Signature {
     /// each with [`super::CLOCK_SKEW`] of allowance: `x=` in the past
     /// (§3.5: "Receivers MAY add a 'fudge factor' to allow for such
     /// possible drift"; §6.1.1: PERMFAIL (signature expired)) and `t=` in
-    /// the future (§3.5: "Verifiers MAY ignore signatures with a timestamp
-    /// in the future", which this verifier does).
+    /// the future (§3.5: "Implementations MAY ignore signatures that have a
+    /// timestamp in the future", which this verifier does).
     pub fn check_time(&self, now: u64) -> Result<(), SignatureError> {
         if let Some(expiration) = self.expiration
             && now > expiration.saturating_add(super::CLOCK_SKEW)
@@ -434,7 +434,7 @@ fn query_methods(q: &[u8]) -> Result<(), SignatureError> {
     }
 }
 
-/// The first `n` characters of `b=` without FWS, as RFC 6008 §4 lets an
+/// The first `n` characters of `b=` without FWS, as RFC 6008 lets an
 /// Authentication-Results `header.b` shorten it.
 pub(crate) fn header_b(b: &[u8], n: usize) -> String {
     b.iter()

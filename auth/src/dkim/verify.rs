@@ -292,11 +292,12 @@ impl Keys {
     }
 }
 
-/// Applies the key rules to every record at the key's name. RFC 6376
-/// §6.1.2 leaves several records to the verifier ("can choose one of the
-/// key records or may cycle through the key records"): this one tries
-/// them all, sorted so that the verdict does not depend on the order DNS
-/// gives them in.
+/// Applies the key rules to every record at the key's name. Several
+/// records at one name are the publisher's mistake (§3.6.2.2: "the results
+/// are undefined"), and §6.1.2 leaves them to the verifier ("can choose one
+/// of the key records or may cycle through the key records"): this one
+/// tries them all, sorted so that the verdict does not depend on the order
+/// DNS gives them in, and passes when any usable key verifies.
 fn usable_keys(mut records: Vec<Vec<u8>>, signature: &Signature) -> Keys {
     records.sort();
     records.dedup();
