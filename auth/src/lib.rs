@@ -16,8 +16,9 @@
 //! - `dns`: the [`dns::Lookup`] trait, its answers and the hickory client.
 //! - `spf`: record parsing (`spf/record.rs`), macros (`spf/macros.rs`) and
 //!   `check_host()` (`spf/eval.rs`).
-//! - `dkim`: the DKIM-Signature and key-record tag rules
-//!   (`dkim/signature.rs`, `dkim/key.rs`) and verification (`dkim/verify.rs`).
+//! - `dkim`: the tag-list syntax (`dkim/tag_list.rs`), the DKIM-Signature
+//!   and key-record tag rules (`dkim/signature.rs`, `dkim/key.rs`) and
+//!   verification (`dkim/verify.rs`).
 //! - `dmarc`: the record (`dmarc/record.rs`), organizational domains and
 //!   policy discovery by either specification (`dmarc/discover.rs`), the
 //!   evaluation (`dmarc/evaluate.rs`) and `rua` authorisation
