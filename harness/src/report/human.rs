@@ -187,6 +187,12 @@ fn write_message(
         v.spf.helo_domain,
         style.result(&v.spf.helo_result.to_string())
     )?;
+    if v.spf.result != mailharness_auth::SpfResult::Pass {
+        writeln!(out, "{indent}               {}", v.spf.reason)?;
+    }
+    if let Some(explanation) = &v.spf.explanation {
+        writeln!(out, "{indent}               explanation: {explanation}")?;
+    }
     if v.dkim.is_empty() {
         writeln!(out, "{indent}  DKIM         none (no signature)")?;
     }
@@ -204,12 +210,6 @@ fn write_message(
             d.selector,
             d.algorithm
         )?;
-    }
-    if v.spf.result != mailharness_auth::SpfResult::Pass {
-        writeln!(out, "{indent}               {}", v.spf.reason)?;
-    }
-    if let Some(explanation) = &v.spf.explanation {
-        writeln!(out, "{indent}               explanation: {explanation}")?;
     }
     writeln!(
         out,
