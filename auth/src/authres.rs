@@ -80,15 +80,18 @@ pub fn header_value(verdict: &Verdict, ctx: &HeaderContext<'_>) -> String {
 /// A comment's text (RFC 5322 `ctext`): no parentheses, backslashes or
 /// line breaks, ASCII only.
 fn comment(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '(' | '[' => '[',
-            ')' | ']' => ']',
-            '\\' | '\r' | '\n' | '\t' => ' ',
-            c if c.is_ascii() && !c.is_ascii_control() => c,
-            _ => '?',
-        })
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '(' | '[' => out.push('['),
+            ')' | ']' => out.push(']'),
+            '\\' | '\r' | '\n' | '\t' => out.push(' '),
+            '§' => out.push_str("section "),
+            c if c.is_ascii() && !c.is_ascii_control() => out.push(c),
+            _ => out.push('?'),
+        }
+    }
+    out
 }
 
 /// A property value: a token, or a quoted string when it holds anything
@@ -122,6 +125,7 @@ mod tests {
     #[test]
     fn comments_and_values_stay_in_the_grammar() {
         assert_eq!(comment("a (b) \\ c\r\n"), "a [b]   c  ");
+        assert_eq!(comment("RFC 6376 §6.1.2"), "RFC 6376 section 6.1.2");
         assert_eq!(value("user@example.com"), "user@example.com");
         assert_eq!(
             value("\"odd local\"@example.com"),

@@ -232,6 +232,7 @@ fn difference(chosen: &DmarcOutcome, other: &DmarcOutcome) -> Option<DmarcDiffer
     let same = chosen.result == other.result
         && chosen.policy == other.policy
         && chosen.disposition == other.disposition
+        && chosen.unsampled_disposition == other.unsampled_disposition
         && chosen.spf_aligned == other.spf_aligned
         && aligned(chosen) == aligned(other);
     if same {
@@ -261,14 +262,21 @@ fn difference(chosen: &DmarcOutcome, other: &DmarcOutcome) -> Option<DmarcDiffer
             other.spec
         ));
     }
-    if chosen.policy != other.policy || chosen.disposition != other.disposition {
+    if chosen.policy != other.policy
+        || chosen.disposition != other.disposition
+        || chosen.unsampled_disposition != other.unsampled_disposition
+    {
         let shown = |o: &DmarcOutcome| {
-            format!(
-                "policy {} ({}), disposition {}",
-                o.policy.map_or("none applies", |p| p.as_str()),
-                o.policy_tag.unwrap_or("-"),
-                o.disposition
-            )
+            let policy = match (o.policy, o.policy_tag) {
+                (Some(p), Some(tag)) => format!("policy {p} (from {tag}=)"),
+                (Some(p), None) => format!("policy {p}"),
+                (None, _) => "no policy".to_string(),
+            };
+            let sample = o
+                .unsampled_disposition
+                .map(|d| format!(" ({d} outside the pct sample)"))
+                .unwrap_or_default();
+            format!("{policy}, disposition {}{sample}", o.disposition)
         };
         why.push(format!(
             "{} under {}, {} under {}",

@@ -441,6 +441,7 @@ async fn receiver_profiles_refuse_at_the_end_of_data() {
             ),
         ],
         bulk: None,
+        dmarc: None,
     };
     let capture = start(CaptureConfig {
         receivers: Some(CaptureReceivers {

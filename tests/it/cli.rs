@@ -526,18 +526,20 @@ fn one_job_and_the_default_agree() {
 #[test]
 fn a_scenario_that_cannot_run_does_not_stop_the_batch() {
     let dir = scenario_copy();
-    // A loopback port that was free a moment ago and has no listener now.
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
+    // Two loopback ports that were free a moment ago: the relay's, where
+    // nothing listens, and the one the harness's capture binds.
+    let (port, capture) = {
+        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let b = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        (a.local_addr().unwrap().port(), b.local_addr().unwrap().port())
     };
     std::fs::write(
         dir.path().join("ses/unreachable-relay.toml"),
         format!(
             "name = \"a relay that is not there\"\n\
              [sender]\nvia = \"smtp\"\naddress = \"127.0.0.1:{port}\"\n\
-             capture = \"127.0.0.1:{port}\"\negress_ip = \"203.0.113.9\"\n\
-             [message]\nfrom = \"a@example.com\"\nto = [\"b@receiver.test\"]\ntext = \"hi\\r\\n\"\n"
+             capture = \"127.0.0.1:{capture}\"\negress_ip = \"203.0.113.9\"\n\
+             [message]\nfrom = \"a@example.com\"\nto = [\"b@receiver.test\"]\nsubject = \"hi\"\ntext = \"hi\\r\\n\"\n"
         ),
     )
     .unwrap();

@@ -30,7 +30,8 @@ pub const FILTERS: &[(&str, &str)] = &[
     // SRS addresses: their hash and timestamp cover the random SES id
     (r"SRS0[^\s\x22@]*@", "[SRS0]@"),
     // the first characters of a DKIM signature in Authentication-Results
-    (r"header\.b=[A-Za-z0-9+/=]+", "header.b=[B]"),
+    // (a quoted string when it holds `/`, `+` or `=`, RFC 2045 tspecials)
+    (r#"header\.b=(\\?"[A-Za-z0-9+/=]+\\?"|[A-Za-z0-9+/=]+)"#, "header.b=[B]"),
     (r#""duration_ms": \d+"#, r#""duration_ms": "[MS]""#),
     (r#""dns_queries": \d+"#, r#""dns_queries": "[N]""#),
     (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
