@@ -8,5 +8,5 @@ mod sign;
 mod signing;
 
 pub use generate::{KeyAlgorithm, KeyCache, KeyError, KeyPair};
-pub use sign::sign;
+pub use sign::{BodyLength, SignError, SignOptions, sign, sign_with};
 pub use signing::SigningKeyPair;

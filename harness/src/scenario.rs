@@ -15,7 +15,7 @@ pub use load::{discover, is_domain_name, load_file, load_file_with, load_str, lo
 pub use model::{
     AnyOf, ArcExpectation, AttachmentData, AttachmentSpec, DirectSender, DkimExpectation,
     DmarcExpectation, DnsFault, DnsSetup, Expectations, HopIdentity, HopKind, MessageSpec,
-    MxFailure, Outcome, Publish, Scenario, Sender, SesIdentity, SesSender, Signer, SmtpRelay,
-    SmtpSender, SpfExpectation,
+    MxFailure, Outcome, Publish, Scenario, Sender, SesIdentity, SesSender, Signer, SignerTags,
+    SmtpRelay, SmtpSender, SpfExpectation,
 };
 pub use zones::{FileSystem, ZoneFiles};

@@ -531,7 +531,10 @@ fn a_scenario_that_cannot_run_does_not_stop_the_batch() {
     let (port, capture) = {
         let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let b = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        (a.local_addr().unwrap().port(), b.local_addr().unwrap().port())
+        (
+            a.local_addr().unwrap().port(),
+            b.local_addr().unwrap().port(),
+        )
     };
     std::fs::write(
         dir.path().join("ses/unreachable-relay.toml"),

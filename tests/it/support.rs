@@ -31,7 +31,10 @@ pub const FILTERS: &[(&str, &str)] = &[
     (r"SRS0[^\s\x22@]*@", "[SRS0]@"),
     // the first characters of a DKIM signature in Authentication-Results
     // (a quoted string when it holds `/`, `+` or `=`, RFC 2045 tspecials)
-    (r#"header\.b=(\\?"[A-Za-z0-9+/=]+\\?"|[A-Za-z0-9+/=]+)"#, "header.b=[B]"),
+    (
+        r#"header\.b=(\\?"[A-Za-z0-9+/=]+\\?"|[A-Za-z0-9+/=]+)"#,
+        "header.b=[B]",
+    ),
     (r#""duration_ms": \d+"#, r#""duration_ms": "[MS]""#),
     (r#""dns_queries": \d+"#, r#""dns_queries": "[N]""#),
     (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),

@@ -325,6 +325,7 @@ mod tests {
             selector: selector.into(),
             algorithm: KeyAlgorithm::Rsa(2048),
             publish: Publish::Key,
+            tags: Default::default(),
         };
         PostfixRelay {
             backend: MtaBackend::Native,

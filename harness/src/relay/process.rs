@@ -21,7 +21,7 @@ pub fn rewrite(
     author_signs: bool,
     now: DateTime<Utc>,
     uuid: [u8; 16],
-) -> Result<Rewritten, mail_auth::Error> {
+) -> Result<Rewritten, crate::keys::SignError> {
     let ses_id = ses::message_id(&config.ses.region, now.timestamp_millis() as u64, uuid);
     let (block, rest) = split_header(raw);
     let mut out = Vec::with_capacity(raw.len() + 2048);

@@ -176,7 +176,11 @@ fn write_message(
     writeln!(
         out,
         "{indent}  Return-Path  {}  (header From: {})",
-        v.return_path_domain,
+        if m.envelope.mail_from.is_empty() {
+            "<> (null sender)"
+        } else {
+            v.return_path_domain.as_str()
+        },
         v.header_from_domain.as_deref().unwrap_or("none")
     )?;
     writeln!(
@@ -197,11 +201,17 @@ fn write_message(
         writeln!(out, "{indent}  DKIM         none (no signature)")?;
     }
     for d in &v.dkim {
-        let reason = d
+        let mut reason = d
             .reason
             .as_deref()
             .map(|r| format!(" ({r})"))
             .unwrap_or_default();
+        if let Some(l) = d.body_length {
+            reason.push_str(&format!(
+                " (l= signs {} of the {} body octets)",
+                l.signed, l.total
+            ));
+        }
         writeln!(
             out,
             "{indent}  DKIM         {} d={} s={} a={}{reason}",

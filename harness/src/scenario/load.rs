@@ -596,9 +596,30 @@ impl<'a> Context<'a> {
 
     /// DKIM signers (a direct sender's, a managed relay's); `ok` turns
     /// false on an error.
-    fn signers(&mut self, raw: Vec<RawSigner>, ok: &mut bool) -> Vec<Signer> {
+    /// `tags`: whether the signer may set its own tags (a direct sender
+    /// writes its signatures; OpenDKIM writes the managed relay's).
+    fn signers(&mut self, raw: Vec<RawSigner>, tags: bool, ok: &mut bool) -> Vec<Signer> {
         let mut signers = Vec::new();
         for signer in raw {
+            let spans = [
+                ("h", signer.h.as_ref().map(|v| v.span())),
+                ("c", signer.c.as_ref().map(|v| v.span())),
+                ("l", signer.l.as_ref().map(|v| v.span())),
+                ("t", signer.t.as_ref().map(|v| v.span())),
+                ("x", signer.x.as_ref().map(|v| v.span())),
+            ];
+            if !tags {
+                for (key, span) in spans {
+                    if let Some(span) = span {
+                        self.error(
+                            span,
+                            format!("{key} applies only to via = \"direct\" signers; OpenDKIM writes the managed relay's tags"),
+                        );
+                        *ok = false;
+                    }
+                }
+            }
+            let signer_tags = self.signer_tags(&signer, ok);
             if !is_domain_name(signer.domain.get_ref()) {
                 self.error(
                     signer.domain.span(),
@@ -620,7 +641,12 @@ impl<'a> Context<'a> {
                 *ok = false;
             }
             signers.push(Signer {
-                domain: signer.domain.get_ref().to_ascii_lowercase(),
+                domain: if tags {
+                    signer.domain.get_ref().clone()
+                } else {
+                    signer.domain.get_ref().to_ascii_lowercase()
+                },
+                tags: signer_tags,
                 selector: signer.selector.get_ref().clone(),
                 algorithm: match signer.key.unwrap_or(KeyName::Rsa2048) {
                     KeyName::Rsa512 => KeyAlgorithm::Rsa(512),
@@ -636,6 +662,96 @@ impl<'a> Context<'a> {
             });
         }
         signers
+    }
+
+    /// The tags a direct signer sets, each checked where it is written.
+    fn signer_tags(&mut self, signer: &RawSigner, ok: &mut bool) -> SignerTags {
+        let mut out = SignerTags::default();
+        if let Some(h) = &signer.h {
+            let bad = h.get_ref().iter().find(|name| {
+                name.is_empty()
+                    || !name
+                        .bytes()
+                        .all(|b| b.is_ascii_graphic() && b != b':' && b != b';')
+            });
+            if h.get_ref().is_empty() || bad.is_some() {
+                self.error(
+                    h.span(),
+                    format!(
+                        "expected a list of header field names (RFC 5322 field names: visible characters but ':' and ';'), found {:?}",
+                        bad.map_or("an empty list", |b| b.as_str())
+                    ),
+                );
+                *ok = false;
+            }
+            out.headers = Some(h.get_ref().clone());
+        }
+        if let Some(c) = &signer.c {
+            let word = |w: &str| match w {
+                "relaxed" => Some(true),
+                "simple" => Some(false),
+                _ => None,
+            };
+            let parsed = match c.get_ref().split_once('/') {
+                Some((h, b)) => word(h).zip(word(b)),
+                // RFC 6376 §3.5: a lone algorithm names the header one;
+                // the body's is simple.
+                None => word(c.get_ref()).map(|h| (h, false)),
+            };
+            match parsed {
+                Some(pair) => out.relaxed = Some(pair),
+                None => {
+                    self.error(
+                        c.span(),
+                        format!(
+                            "expected \"relaxed/relaxed\", \"relaxed/simple\", \"simple/relaxed\" or \"simple/simple\", found {:?}",
+                            c.get_ref()
+                        ),
+                    );
+                    *ok = false;
+                }
+            }
+        }
+        if let Some(l) = &signer.l {
+            out.body_length = match l.get_ref() {
+                RawBodyLength::AsSent(true) => Some(crate::keys::BodyLength::AsSent),
+                RawBodyLength::AsSent(false) => None,
+                RawBodyLength::Octets(n) if *n >= 0 => {
+                    Some(crate::keys::BodyLength::Octets(*n as u64))
+                }
+                RawBodyLength::Octets(n) => {
+                    self.error(
+                        l.span(),
+                        format!("expected true or a number of octets (0 or more), found {n}"),
+                    );
+                    *ok = false;
+                    None
+                }
+            };
+        }
+        // A year either way is room enough for any test and keeps the
+        // arithmetic far from overflow.
+        const YEAR: i64 = 366 * 24 * 3600;
+        for (key, value, slot) in [
+            ("t", &signer.t, &mut out.timestamp_offset),
+            ("x", &signer.x, &mut out.expires_after),
+        ] {
+            if let Some(v) = value {
+                if v.get_ref().abs() > YEAR {
+                    self.error(
+                        v.span(),
+                        format!(
+                            "expected {key} as seconds from the send time, within a year ({YEAR}) either way, found {}",
+                            v.get_ref()
+                        ),
+                    );
+                    *ok = false;
+                } else {
+                    *slot = Some(*v.get_ref());
+                }
+            }
+        }
+        out
     }
 
     /// An `IP:port` value; an error at its span otherwise.
@@ -822,7 +938,7 @@ impl<'a> Context<'a> {
                         ok = false;
                     }
                 }
-                let signers = self.signers(raw_signers, &mut ok);
+                let signers = self.signers(raw_signers, false, &mut ok);
                 let helo = match &raw.helo {
                     Some(h) if !is_domain_name(h.get_ref()) => {
                         self.error(
@@ -932,6 +1048,7 @@ impl<'a> Context<'a> {
         };
         let signers = self.signers(
             raw.dkim.map(|d| d.into_inner()).unwrap_or_default(),
+            true,
             &mut ok,
         );
         let egress_ip = egress_ip?;

@@ -101,6 +101,49 @@ pub(crate) struct RawSigner {
     pub selector: Spanned<String>,
     pub key: Option<KeyName>,
     pub publish: Option<PublishName>,
+    /// `h=`: the header fields signed, in order.
+    pub h: Option<Spanned<Vec<String>>>,
+    /// `c=`: `"relaxed/simple"` and the like.
+    pub c: Option<Spanned<String>>,
+    /// `l=`: `true` (the body's length as sent) or a number of octets.
+    pub l: Option<Spanned<RawBodyLength>>,
+    /// `t=`: seconds from the send time (negative: in the past).
+    pub t: Option<Spanned<i64>>,
+    /// `x=`: seconds from the send time when the signature expires.
+    pub x: Option<Spanned<i64>>,
+}
+
+/// `l = true` or `l = 1234`.
+#[derive(Debug)]
+pub(crate) enum RawBodyLength {
+    AsSent(bool),
+    Octets(i64),
+}
+
+impl<'de> Deserialize<'de> for RawBodyLength {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = RawBodyLength;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("true (the body's length as sent) or a number of octets")
+            }
+
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<RawBodyLength, E> {
+                Ok(RawBodyLength::AsSent(v))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawBodyLength, E> {
+                Ok(RawBodyLength::Octets(v))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawBodyLength, E> {
+                Ok(RawBodyLength::Octets(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]

@@ -4,8 +4,8 @@ use mock_dns::{Catalog, Record};
 
 use super::SubmitReply;
 use crate::{
-    keys::{KeyCache, KeyError, sign},
-    scenario::{DirectSender, Publish},
+    keys::{BodyLength, KeyCache, KeyError, SignOptions, sign_with},
+    scenario::{DirectSender, Publish, SignerTags},
     smtp::{ClientTls, deliver_tls},
 };
 
@@ -42,24 +42,35 @@ pub fn sign_direct(
     catalog: &Catalog,
 ) -> Result<Vec<u8>, DirectError> {
     let mut headers = Vec::new();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     for signer in &sender.signers {
         let key = KeyCache::global().get(
             &format!("direct/{}/{}", signer.domain, signer.selector),
             signer.algorithm,
         )?;
-        let name = format!("{}._domainkey.{}.", signer.selector, signer.domain);
+        let name = format!(
+            "{}._domainkey.{}.",
+            signer.selector,
+            signer.domain.to_ascii_lowercase()
+        );
         match signer.publish {
             Publish::Key => catalog.add(Record::txt(&name, 300, &key.dns_txt())),
             Publish::Revoked => catalog.add(Record::txt(&name, 300, "v=DKIM1; p=")),
             Publish::Nothing => {}
         }
-        let header =
-            sign(message, &key, &signer.domain, &signer.selector, SIGNED).map_err(|e| {
-                DirectError::Sign {
-                    domain: signer.domain.clone(),
-                    reason: e.to_string(),
-                }
-            })?;
+        let header = sign_with(
+            message,
+            &key,
+            &signer.domain,
+            &signer.selector,
+            &options(&signer.tags, message, now),
+        )
+        .map_err(|e| DirectError::Sign {
+            domain: signer.domain.clone(),
+            reason: e.to_string(),
+        })?;
         headers.push(header);
     }
     let mut out = Vec::with_capacity(message.len() + 1024 * headers.len());
@@ -68,6 +79,30 @@ pub fn sign_direct(
     }
     out.extend_from_slice(message);
     Ok(out)
+}
+
+/// The signature's tags: what the scenario sets, SES's way for the rest
+/// (relaxed/simple, the usual header fields, dated `now`).
+fn options(tags: &SignerTags, message: &[u8], now: u64) -> SignOptions {
+    let mut options = SignOptions::ses(message, SIGNED, now);
+    if let Some(headers) = &tags.headers {
+        options.headers = headers.clone();
+    }
+    if let Some((header, body)) = tags.relaxed {
+        let canon = |relaxed: bool| {
+            if relaxed {
+                mail_auth::dkim::Canonicalization::Relaxed
+            } else {
+                mail_auth::dkim::Canonicalization::Simple
+            }
+        };
+        options.header_canonicalization = canon(header);
+        options.body_canonicalization = canon(body);
+    }
+    options.body_length = tags.body_length.unwrap_or(BodyLength::Unbounded);
+    options.timestamp = now.saturating_add_signed(tags.timestamp_offset.unwrap_or(0));
+    options.expiration = tags.expires_after.map(|x| now.saturating_add_signed(x));
+    options
 }
 
 /// Sends the signed message straight to `next_hop` from the sender's
