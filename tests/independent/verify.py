@@ -31,6 +31,8 @@ import json
 import sys
 from email.utils import getaddresses
 
+import importlib.resources
+
 import authheaders
 import dkim
 import dns.exception
@@ -38,12 +40,36 @@ import dns.rdatatype
 import dns.resolver
 import spf
 from authres import DKIMAuthenticationResult, SPFAuthenticationResult
+from publicsuffix2 import PublicSuffixList
 
 # Seconds for one lookup, retries included; the server is on loopback.
 LIFETIME = 5.0
 
 # The header fields the harness puts above the received bytes, in order.
 ADDED_FIELDS = [b"return-path", b"authentication-results", b"received"]
+
+
+def organizational_domains():
+    """authheaders' own Public Suffix List, read once (authheaders re-reads
+    and re-parses the whole file on every call), and with the list's
+    default rule: "if no rules match, the prevailing rule is '*'"
+    (publicsuffix.org/list), so an unlisted TLD such as .test has its
+    registrable domains one label below it. publicsuffix2 answers the bare
+    TLD there, which would make esp.test and partner.test one organization
+    (RFC 7489 section 3.2 builds on the list's algorithm)."""
+    ref = importlib.resources.files("authheaders") / "public_suffix_list.txt"
+    with importlib.resources.as_file(ref) as location, open(location) as f:
+        psl = PublicSuffixList(f)
+
+    def org_domain(domain):
+        domain = domain.lower().rstrip(".")
+        found = psl.get_sld(domain, strict=True)
+        if found is None:
+            labels = domain.split(".")
+            found = ".".join(labels[-2:])
+        return found
+
+    return org_domain
 
 
 class VerifyError(Exception):
@@ -191,16 +217,24 @@ def check_dkim(message, dnsfunc):
     return out
 
 
-def from_domain(message):
-    """The RFC5322.From domain (exactly one address expected)."""
+def from_domains(message):
+    """The RFC5322.From domains, in order, each once (several when From
+    lists several authors)."""
     headers, _ = dkim.rfc822_parse(message)
     values = [v for name, v in headers if name.lower() == b"from"]
     addresses = getaddresses(
         [v.replace(b"\r\n", b"").decode(errors="replace").strip() for v in values]
     )
-    if len(addresses) != 1 or "@" not in addresses[0][1]:
-        raise VerifyError(f"expected one From address, found {addresses}")
-    return addresses[0][1].rsplit("@", 1)[1].lower()
+    domains = []
+    for _, address in addresses:
+        if "@" not in address:
+            raise VerifyError(f"expected From addresses, found {addresses}")
+        domain = address.rsplit("@", 1)[1].lower()
+        if domain not in domains:
+            domains.append(domain)
+    if not domains:
+        raise VerifyError("the message has no From address")
+    return domains
 
 
 def check_dmarc(domain, spf_verdict, spf_sender, dkim_verdicts):
@@ -242,6 +276,22 @@ def check_dmarc(domain, spf_verdict, spf_sender, dkim_verdicts):
     }
 
 
+# The order RFC 7489 section 6.6.1 ranks failing policies in.
+SEVERITY = {None: 0, "none": 1, "quarantine": 2, "reject": 3}
+
+
+def strictest(verdicts):
+    """RFC 7489 section 6.6.1: with several author domains, each is
+    evaluated and the strictest policy among those that fail applies; the
+    message passes only when every one passes."""
+    failing = [v for v in verdicts if v["result"] == "fail"]
+    if failing:
+        return max(failing, key=lambda v: SEVERITY[v["policy"]])
+    if any(v["result"] == "pass" for v in verdicts):
+        return next(v for v in verdicts if v["result"] == "pass")
+    return verdicts[0]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dns-port", type=int, required=True, metavar="PORT")
@@ -257,12 +307,17 @@ def main():
 
         resolver = make_resolver(args.dns_port)
         spf.DNSLookup = spf_dnslookup(resolver)
+        # authheaders calls the name it imported into its own namespace.
+        authheaders.get_org_domain = organizational_domains()
 
         message = received_message(raw)
         spf_verdict, spf_sender = check_spf(ip, mail_from, helo)
         dkim_verdicts = check_dkim(message, dkim_dnsfunc(resolver))
-        dmarc_verdict = check_dmarc(
-            from_domain(message), spf_verdict, spf_sender, dkim_verdicts
+        dmarc_verdict = strictest(
+            [
+                check_dmarc(domain, spf_verdict, spf_sender, dkim_verdicts)
+                for domain in from_domains(message)
+            ]
         )
     except (VerifyError, OSError, KeyError, ValueError) as e:
         print(f"verify.py: {e}", file=sys.stderr)
