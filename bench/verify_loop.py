@@ -39,7 +39,12 @@ def check(message, envelope, dnsfunc):
     ip, helo, mail_from = (envelope[k] for k in ("client_ip", "helo", "mail_from"))
     spf_verdict, sender = verify.check_spf(ip, mail_from, helo)
     dkim_verdicts = verify.check_dkim(message, dnsfunc)
-    dmarc = verify.check_dmarc(verify.from_domain(message), spf_verdict, sender, dkim_verdicts)
+    dmarc = verify.strictest(
+        [
+            verify.check_dmarc(domain, spf_verdict, sender, dkim_verdicts)
+            for domain in verify.from_domains(message)
+        ]
+    )
     return spf_verdict, dkim_verdicts, dmarc
 
 

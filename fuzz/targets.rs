@@ -17,12 +17,13 @@ use mock_dns::{Catalog, Fault, Record, Transport};
 
 /// The target names, as directories under `tests/fuzz-regressions/` and
 /// binaries under `fuzz/fuzz_targets/`.
-pub const TARGETS: [&str; 5] = [
+pub const TARGETS: [&str; 6] = [
     "scenario_load",
     "zone_parse",
     "smtp_command",
     "dns_respond",
     "message",
+    "auth_records",
 ];
 
 /// Runs the target `name` on `data`.
@@ -33,6 +34,7 @@ pub fn run(name: &str, data: &[u8]) {
         "smtp_command" => smtp_command(data),
         "dns_respond" => dns_respond(data),
         "message" => message(data),
+        "auth_records" => auth_records(data),
         other => panic!("no fuzz target named {other}"),
     }
 }
@@ -192,5 +194,44 @@ pub fn message(data: &[u8]) {
         };
         let out = mailharness::hop::rewrite(&list, data, received);
         assert!(out.starts_with(received.as_bytes()));
+    }
+}
+
+/// The judge's parsers on arbitrary bytes, as DNS and headers deliver them:
+/// an SPF record (and, when it parses, every macro of it expanded), a
+/// DKIM-Signature value, a DKIM key record and a DMARC record. Each gives a
+/// value or a typed error, never a panic; an SPF macro string that parses
+/// expands to a string no longer than its input allows.
+pub fn auth_records(data: &[u8]) {
+    use mailharness_auth::{dkim, dmarc, spf};
+    let _ = spf::Record::parse(data);
+    let _ = dkim::Signature::parse(data);
+    let _ = dkim::KeyRecord::parse(data);
+    let text = String::from_utf8_lossy(data);
+    let _ = dmarc::Record::parse(&text);
+    for context in [
+        spf::Context::DomainSpec,
+        spf::Context::Modifier,
+        spf::Context::Explanation,
+    ] {
+        if let Ok(macro_string) = spf::MacroString::parse(&text, context) {
+            let values = spf::MacroValues {
+                sender: "strong-bad@email.example.com",
+                local_part: "strong-bad",
+                sender_domain: "email.example.com",
+                domain: "email.example.com",
+                ip: std::net::IpAddr::from([192, 0, 2, 3]),
+                validated: "mx.example.org",
+                helo: "mx.example.org",
+                receiver: "mx.receiver.test",
+                now: 1_800_000_000,
+            };
+            let _ = macro_string.expand(&values);
+            let domain = macro_string.expand_domain(&values);
+            assert!(
+                domain.len() <= 253,
+                "an expanded domain over 253 characters"
+            );
+        }
     }
 }

@@ -328,7 +328,9 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for OneOrMore<T> {
                     values.push(value);
                 }
                 if values.is_empty() {
-                    return Err(serde::de::Error::invalid_length(0, &"at least one value"));
+                    return Err(serde::de::Error::custom(
+                        "expected at least one value, found an empty list",
+                    ));
                 }
                 Ok(OneOrMore(values))
             }

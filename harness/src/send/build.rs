@@ -155,6 +155,22 @@ mod tests {
     }
 
     #[test]
+    fn several_authors_bring_a_sender_field() {
+        let mut spec = spec();
+        spec.other_from = vec!["Partner <news@partner.test>".into()];
+        let text = String::from_utf8(build_message(&spec).unwrap()).unwrap();
+        assert!(
+            text.contains("From: Example <noreply@example.com>, Partner <news@partner.test>\r\n"),
+            "{text}"
+        );
+        // RFC 5322 §3.6.2: with several authors, Sender names one of them.
+        assert!(
+            text.contains("Sender: Example <noreply@example.com>\r\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn attachments_make_a_mixed_message() {
         let mut spec = spec();
         spec.attachments.push(crate::scenario::AttachmentSpec {

@@ -257,6 +257,42 @@ mod tests {
     }
 
     #[test]
+    fn a_list_of_results_accepts_any_of_them() {
+        use crate::scenario::{AnyOf, DmarcExpectation, SpfExpectation};
+        use mailharness_auth::{DmarcResult, Policy, SpfResult};
+        let expect = Expectations {
+            spf: Some(SpfExpectation {
+                result: Some(AnyOf(vec![SpfResult::TempError, SpfResult::PermError])),
+                ..Default::default()
+            }),
+            dmarc: Some(DmarcExpectation {
+                disposition: Some(AnyOf(vec![Policy::Quarantine, Policy::Reject])),
+                result: Some(AnyOf::one(DmarcResult::Fail)),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let mut verdict = Verdict::default();
+        verdict.spf.result = SpfResult::PermError;
+        verdict.dmarc.result = DmarcResult::Fail;
+        verdict.dmarc.disposition = Policy::Reject;
+        assert!(compare(&expect, &verdict).is_empty());
+        verdict.spf.result = SpfResult::Fail;
+        verdict.dmarc.disposition = Policy::None;
+        let found: Vec<String> = compare(&expect, &verdict)
+            .into_iter()
+            .map(|m| format!("{}: expected {}, found {}", m.field, m.expected, m.found))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "spf.result: expected temperror or permerror, found fail",
+                "dmarc.disposition: expected quarantine or reject, found none",
+            ]
+        );
+    }
+
+    #[test]
     fn refused_outcome_matches_the_error_code() {
         let expect = Expectations {
             outcome: Some(Outcome::Refused(Some("MailFromDomainNotVerified".into()))),
