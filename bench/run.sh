@@ -65,6 +65,9 @@ echo "## verification (SES custom MAIL FROM + Easy DKIM: SPF, two DKIM signature
 "$HARNESS" run scenarios/ses/custom.toml --save "$WORK/saved" --quiet >/dev/null
 "$BENCH" verify --dir "$WORK/saved/ses-custom" --messages 500 \
   --peer bench/verify_loop.py --peer-messages 100
+echo "### the same, the peer's Public Suffix List parsed once (verify_loop.py --psl-once)"
+"$BENCH" verify --dir "$WORK/saved/ses-custom" --messages 500 \
+  --peer bench/verify_loop.py --peer-messages 300 --peer-arg=--psl-once
 echo
 
 # --- mock DNS ------------------------------------------------------------------

@@ -60,6 +60,10 @@ enum Command {
         /// Messages for the peer (it is slower).
         #[arg(long, default_value_t = 50)]
         peer_messages: usize,
+        /// An argument for the peer script (repeat for several), e.g.
+        /// `--peer-arg=--psl-once`.
+        #[arg(long = "peer-arg", value_name = "ARG", allow_hyphen_values = true)]
+        peer_args: Vec<String>,
     },
     /// UDP queries/s against mock DNS on loopback, and `dig` in a loop.
     Dns {
@@ -99,7 +103,14 @@ fn main() -> anyhow::Result<()> {
             messages,
             peer,
             peer_messages,
-        } => runtime.block_on(verify::run(&dir, messages, peer.as_deref(), peer_messages)),
+            peer_args,
+        } => runtime.block_on(verify::run(
+            &dir,
+            messages,
+            peer.as_deref(),
+            peer_messages,
+            &peer_args,
+        )),
         Command::Dns {
             queries,
             sockets,

@@ -28,6 +28,7 @@ pub async fn run(
     messages: usize,
     peer: Option<&Path>,
     peer_messages: usize,
+    peer_args: &[String],
 ) -> anyhow::Result<()> {
     let saved = load(dir)?;
     let zone = std::fs::read_to_string(dir.join("zone.db"))
@@ -78,6 +79,7 @@ pub async fn run(
             .arg(server.addr().port().to_string())
             .arg("--messages")
             .arg(peer_messages.to_string())
+            .args(peer_args)
             .arg(dir)
             .output()
             .with_context(|| format!("cannot run python3 {}", script.display()))?;
