@@ -11,6 +11,7 @@ mod invalid;
 mod live;
 mod live_offline;
 mod load;
+mod mock_dns;
 mod mta;
 mod scenarios;
 mod support;

@@ -1605,19 +1605,7 @@ const RECORD_TYPES: &[&str] = &["A", "AAAA", "MX", "TXT", "CNAME", "PTR", "NS", 
 /// A zone file's origin when it has no `$ORIGIN`: its name without the
 /// `.zone` / `.db` extension (`example.com.zone` → `example.com.`).
 fn default_origin(file: &Path) -> String {
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = name
-        .strip_suffix(".zone")
-        .or_else(|| name.strip_suffix(".db"))
-        .unwrap_or(&name);
-    if stem.contains('.') {
-        mock_dns::normalize_name(stem)
-    } else {
-        ".".to_string()
-    }
+    mock_dns::origin_for_file(file)
 }
 
 /// The domain of `user@domain` or `Name <user@domain>`, lowercase.
