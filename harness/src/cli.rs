@@ -3,7 +3,7 @@
 
 use std::{
     io::{IsTerminal, Write},
-    path::PathBuf,
+    path::{Path, PathBuf},
 };
 
 use crate::{
@@ -19,6 +19,7 @@ use crate::{
 
 mod diff;
 mod live;
+mod output;
 
 pub use diff::{DiffSettings, diff};
 pub use live::{AuditSettings, LiveRunSettings, audit};
@@ -47,6 +48,9 @@ pub struct RunSettings {
     pub selection: Selection,
     /// Live mode, for `via = "ses"` scenarios; `--dry-run`.
     pub live: LiveRunSettings,
+    /// The live-mode flags given on the command line (`--region`, …):
+    /// a usage error when no selected scenario runs in live mode.
+    pub live_flags: Vec<String>,
 }
 
 /// Loads every scenario below `paths`; prints all errors of all files.
@@ -106,7 +110,20 @@ fn load_all_with(
 pub fn check(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     match load_all(paths, err) {
         Ok(scenarios) => {
-            let _ = writeln!(out, "{} scenario files are valid", scenarios.len());
+            let mut files: Vec<&Path> = scenarios.iter().map(|s| s.file.as_path()).collect();
+            files.dedup();
+            let _ = match (files.len(), scenarios.len()) {
+                (1, 1) => writeln!(out, "1 scenario file is valid"),
+                (1, runs) => writeln!(
+                    out,
+                    "1 scenario file is valid ({runs} scenarios, variants counted)"
+                ),
+                (n, runs) if runs == n => writeln!(out, "{n} scenario files are valid"),
+                (n, runs) => writeln!(
+                    out,
+                    "{n} scenario files are valid ({runs} scenarios, variants counted)"
+                ),
+            };
             exit::SUCCESS
         }
         Err(code) => code,
@@ -123,6 +140,10 @@ pub async fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
+    if let Err(e) = output::check_paths(settings, options) {
+        let _ = writeln!(err, "error: {e}");
+        return exit::USAGE;
+    }
     let scenarios = match load_all(paths, err) {
         Ok(s) => s,
         Err(code) => return code,
@@ -134,6 +155,28 @@ pub async fn run(
             return exit::USAGE;
         }
     };
+    if !settings.live_flags.is_empty()
+        && !scenarios
+            .iter()
+            .any(|s| matches!(s.sender, scenario::Sender::Ses(_)))
+    {
+        let flags = settings.live_flags.join(", ");
+        let _ = writeln!(
+            err,
+            "error: {flags} {} for scenarios with via = \"ses\" (live mode), and {}",
+            if settings.live_flags.len() == 1 {
+                "is an option"
+            } else {
+                "are options"
+            },
+            if scenarios.len() == 1 {
+                "the 1 scenario selected runs offline".to_string()
+            } else {
+                format!("the {} scenarios selected run offline", scenarios.len())
+            }
+        );
+        return exit::USAGE;
+    }
     let mut options = options.clone();
     if let live::Prepared::Exit(code) =
         live::prepare(&scenarios, &settings.live, &mut options, out, err).await
@@ -172,39 +215,65 @@ pub async fn run(
         }
     };
     let report = RunReport::new(runs.into_iter().map(|r| r.report).collect());
-    if let Err(e) = reporter.finish(&report) {
-        drop(reporter);
-        let _ = writeln!(err, "error: cannot write the report: {e}");
-        return exit::ENVIRONMENT;
-    }
-    if report.passed() {
+    let verdict = if report.passed() {
         exit::SUCCESS
     } else {
         exit::EXPECTATION_FAILED
+    };
+    match reporter.finish(&report) {
+        Ok(()) => verdict,
+        // The reader of stdout went away (`| head`): its choice, not an
+        // error; the run's outcome stands.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => verdict,
+        Err(e) => {
+            drop(reporter);
+            let _ = writeln!(err, "error: cannot write the report: {e}");
+            exit::ENVIRONMENT
+        }
     }
 }
 
 /// `mailharness ses-records IDENTITY`: the records to publish, in BIND
-/// syntax, as the SES console lists them.
+/// syntax, as the SES console lists them. A trailing dot on a domain is
+/// taken as written (`example.com.` is `example.com`).
 pub fn ses_records(
     identity: &str,
     mail_from: Option<&str>,
     region: &str,
     out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> i32 {
-    if !scenario_name_ok(identity) || mail_from.is_some_and(|m| !scenario_name_ok(m)) {
-        let _ = writeln!(out, "error: expected domain names");
-        return exit::USAGE;
+    let identity = identity.strip_suffix('.').unwrap_or(identity);
+    let mail_from = mail_from.map(|m| m.strip_suffix('.').unwrap_or(m));
+    let mut problems = Vec::new();
+    if !scenario_name_ok(identity) {
+        problems.push(format!(
+            "IDENTITY: expected a domain name such as example.com, found {identity:?}"
+        ));
     }
-    if let Some(m) = mail_from
-        && !m
+    if let Some(m) = mail_from {
+        if !scenario_name_ok(m) {
+            problems.push(format!(
+                "--mail-from: expected a domain name such as bounce.example.com, found {m:?}"
+            ));
+        } else if !m
             .to_ascii_lowercase()
             .ends_with(&format!(".{}", identity.to_ascii_lowercase()))
-    {
-        let _ = writeln!(
-            out,
-            "error: the MAIL FROM domain must be a subdomain of {identity}, found {m}"
-        );
+        {
+            problems.push(format!(
+                "--mail-from: expected a subdomain of {identity}, found {m:?}"
+            ));
+        }
+    }
+    if !scenario::is_region(region) {
+        problems.push(format!(
+            "--region: expected an AWS region such as us-east-1, found {region:?}"
+        ));
+    }
+    if !problems.is_empty() {
+        for p in problems {
+            let _ = writeln!(err, "error: {p}");
+        }
         return exit::USAGE;
     }
     let records = user_records(identity, region, mail_from);

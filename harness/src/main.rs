@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use mailharness::{
     cli,
     diff::ZoneSource,
@@ -37,7 +37,7 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         save: Option<PathBuf>,
         /// Scenarios run at once (default: the number of cores).
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = jobs)]
         jobs: Option<usize>,
         /// Also write a JUnit XML report (one test case per scenario).
         #[arg(long, value_name = "FILE")]
@@ -83,7 +83,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Human)]
         format: FormatArg,
         /// Scenarios run at once (default: the number of cores).
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = jobs)]
         jobs: Option<usize>,
     },
     /// Validate scenario files without running them.
@@ -204,6 +204,43 @@ impl LiveArgs {
     }
 }
 
+impl LiveArgs {
+    /// `run`'s live-mode options, by their flag and argument id.
+    const FLAGS: &[(&str, &str)] = &[
+        ("--region", "region"),
+        ("--endpoint-url", "endpoint_url"),
+        ("--allow-recipient", "allowed_recipients"),
+        ("--daily-budget", "daily_budget"),
+        ("--budget-file", "budget_file"),
+        ("--s3-bucket", "s3_bucket"),
+        ("--s3-prefix", "s3_prefix"),
+        ("--capture-timeout", "capture_timeout"),
+        ("--nameserver", "nameserver"),
+        ("--from", "from"),
+        ("--to", "to"),
+    ];
+
+    /// The live-mode options given on the command line (not those taken
+    /// from the environment or defaults), by their flags.
+    fn given(run: &ArgMatches) -> Vec<String> {
+        Self::FLAGS
+            .iter()
+            .filter(|(_, id)| run.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+            .map(|(flag, _)| flag.to_string())
+            .collect()
+    }
+}
+
+/// `--jobs`: a whole number of at least 1.
+fn jobs(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of scenarios to run at once, at least 1, found {text:?}"
+        )),
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum FormatArg {
     Human,
@@ -219,7 +256,16 @@ fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 }
 
 fn main() {
-    let args = match Args::try_parse() {
+    let parsed = Args::command().try_get_matches().and_then(|matches| {
+        Args::from_arg_matches(&matches).map(|args| {
+            let live_flags = matches
+                .subcommand_matches("run")
+                .map(LiveArgs::given)
+                .unwrap_or_default();
+            (args, live_flags)
+        })
+    });
+    let (args, live_flags) = match parsed {
         Ok(a) => a,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -265,6 +311,7 @@ fn main() {
                 dmarc_reports,
                 selection: Selection { filters, partition },
                 live: live.settings(),
+                live_flags,
             };
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -354,7 +401,7 @@ fn main() {
             identity,
             mail_from,
             region,
-        } => cli::ses_records(&identity, mail_from.as_deref(), &region, &mut out),
+        } => cli::ses_records(&identity, mail_from.as_deref(), &region, &mut out, &mut err),
     };
     std::process::exit(code);
 }

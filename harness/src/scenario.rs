@@ -11,7 +11,9 @@ mod zones;
 
 pub use diagnostic::{Diagnostic, FileErrors};
 pub(crate) use load::{deserialize_pruning, parse_document, quoted_list};
-pub use load::{discover, is_domain_name, load_file, load_file_with, load_str, load_str_with};
+pub use load::{
+    discover, is_domain_name, is_region, load_file, load_file_with, load_str, load_str_with,
+};
 pub use model::{
     ArcExpectation, AttachmentData, AttachmentSpec, DirectSender, DkimExpectation,
     DmarcExpectation, DnsFault, DnsSetup, Expectations, HopIdentity, HopKind, MessageSpec,

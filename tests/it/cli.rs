@@ -519,3 +519,210 @@ fn one_job_and_the_default_agree() {
     );
     assert_eq!(verdicts(&serial.stdout), verdicts(&parallel.stdout));
 }
+
+/// Usage errors are found before any work: exit 2, the flag or argument
+/// named, nothing run (stdout stays empty).
+#[test]
+fn usage_errors_name_the_flag_before_any_work() {
+    let root = workspace_root();
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().display().to_string();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let file = file.display().to_string();
+    let scenario = "scenarios/ses/default.toml";
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec!["run", "--jobs", "0", scenario]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            "--jobs",
+        ),
+        (
+            vec!["diff", "--jobs", "0", scenario]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            "--jobs",
+        ),
+        (
+            vec![
+                "run".into(),
+                "--html".into(),
+                format!("{file}/report.html"),
+                scenario.into(),
+            ],
+            "--html",
+        ),
+        (
+            vec!["run".into(), "--junit".into(), tmp.clone(), scenario.into()],
+            "--junit",
+        ),
+        (
+            vec![
+                "run".into(),
+                "--save".into(),
+                format!("{file}/saved"),
+                scenario.into(),
+            ],
+            "--save",
+        ),
+        (
+            vec![
+                "run".into(),
+                "--dmarc-reports".into(),
+                file.clone(),
+                scenario.into(),
+            ],
+            "--dmarc-reports",
+        ),
+        (
+            vec!["run", "--region", "eu-west-1", scenario]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            "--region",
+        ),
+        (
+            vec![
+                "run",
+                "--s3-bucket",
+                "inbound",
+                "--to",
+                "a@example.com",
+                scenario,
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+            "--s3-bucket",
+        ),
+        (
+            vec!["ses-records", "example.com", "--region", "mars"]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            "--region",
+        ),
+        (
+            vec!["ses-records", "example..com"]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            "IDENTITY",
+        ),
+        (
+            vec![
+                "ses-records",
+                "example.com",
+                "--mail-from",
+                "bounce..example.com",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+            "--mail-from",
+        ),
+    ];
+    let mut seen = String::new();
+    for (args, flag) in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = mailharness(&args, &root);
+        let shown = redact(&render(&o).replace(&tmp, "[DIR]"));
+        assert_eq!(o.code, 2, "{args:?}: {shown}");
+        assert!(
+            o.stderr.contains(flag),
+            "{args:?} must name {flag}: {shown}"
+        );
+        assert!(o.stdout.is_empty(), "{args:?} ran or printed: {shown}");
+        seen.push_str(&format!(
+            "$ mailharness {}\n{shown}\n",
+            args.join(" ").replace(&tmp, "[DIR]")
+        ));
+    }
+    insta_settings().bind(|| insta::assert_snapshot!(seen));
+}
+
+/// Live-mode settings that come from the environment (a CI job may set
+/// them for every step) are not usage errors in an offline run.
+#[test]
+fn live_settings_from_the_environment_do_not_stop_an_offline_run() {
+    let out = Command::new(mailharness_bin())
+        .args(["run", "--quiet", "scenarios/ses/default.toml"])
+        .env("MAILHARNESS_S3_BUCKET", "inbound")
+        .env("MAILHARNESS_TO", "check@example.com")
+        .current_dir(workspace_root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}
+
+#[test]
+fn ses_records_takes_a_trailing_dot() {
+    let root = workspace_root();
+    let plain = mailharness(
+        &[
+            "ses-records",
+            "example.com",
+            "--mail-from",
+            "bounce.example.com",
+        ],
+        &root,
+    );
+    let dotted = mailharness(
+        &[
+            "ses-records",
+            "example.com.",
+            "--mail-from",
+            "bounce.example.com.",
+        ],
+        &root,
+    );
+    assert_eq!(plain.code, 0, "{}", render(&plain));
+    assert_eq!(render(&dotted), render(&plain));
+}
+
+/// `mailharness run | head`: the reader goes away; mailharness says
+/// nothing about it and exits as the run went.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let mut child = Command::new(mailharness_bin())
+        .args([
+            "run",
+            "scenarios/ses/default.toml",
+            "scenarios/ses/custom.toml",
+        ])
+        .current_dir(workspace_root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before the report is written (that happens at the end).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr, "", "nothing on stderr for a closed pipe");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn check_counts_files_with_correct_plurals() {
+    let root = workspace_root();
+    let one = mailharness(&["check", "scenarios/ses/default.toml"], &root);
+    assert_eq!(one.stdout, "1 scenario file is valid\n");
+    let folder = mailharness(&["check", "scenarios/ses"], &root);
+    let files = mailharness::scenario::discover(&[root.join("scenarios/ses")])
+        .unwrap()
+        .len();
+    let runs: usize = mailharness::scenario::discover(&[root.join("scenarios/ses")])
+        .unwrap()
+        .iter()
+        .map(|f| mailharness::scenario::load_file(f).unwrap().len())
+        .sum();
+    assert!(runs > files, "scenarios/ses has a file with variants");
+    assert_eq!(
+        folder.stdout,
+        format!("{files} scenario files are valid ({runs} scenarios, variants counted)\n")
+    );
+}

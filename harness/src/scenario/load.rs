@@ -1649,7 +1649,9 @@ fn is_ses_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-fn is_region(region: &str) -> bool {
+/// Whether `region` looks like an AWS region name (`us-east-1`,
+/// `ap-northeast-1`, `us-gov-west-1`).
+pub fn is_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
         && parts.iter().all(|p| {
