@@ -51,6 +51,8 @@ pub struct RunSettings {
     /// The live-mode flags given on the command line (`--region`, …):
     /// a usage error when no selected scenario runs in live mode.
     pub live_flags: Vec<String>,
+    /// `--force`: `--save` may replace an earlier run's files.
+    pub force: bool,
 }
 
 /// Loads every scenario below `paths`; prints all errors of all files.
@@ -140,6 +142,10 @@ pub async fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
+    if settings.force && options.save.is_none() {
+        let _ = writeln!(err, "error: --force applies only with --save DIR");
+        return exit::USAGE;
+    }
     if let Err(e) = output::check_paths(settings, options) {
         let _ = writeln!(err, "error: {e}");
         return exit::USAGE;
@@ -175,6 +181,14 @@ pub async fn run(
                 format!("the {} scenarios selected run offline", scenarios.len())
             }
         );
+        return exit::USAGE;
+    }
+    // A dry run saves nothing, so it checks and clears nothing either.
+    if let Some(dir) = &options.save
+        && !settings.live.dry_run
+        && let Err(e) = crate::runner::prepare_save(dir, &scenarios, settings.force)
+    {
+        let _ = writeln!(err, "error: --save: {e}");
         return exit::USAGE;
     }
     let mut options = options.clone();

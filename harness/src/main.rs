@@ -33,9 +33,14 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Human)]
         format: FormatArg,
-        /// Save each captured message (.eml + JSON sidecar) and the zone served.
+        /// Save each captured message (.eml + JSON sidecar) and the zone served,
+        /// in a folder per scenario file (and variant) below DIR.
         #[arg(long, value_name = "DIR")]
         save: Option<PathBuf>,
+        /// With --save: replace the files an earlier run saved for the same
+        /// scenarios (without it, such a folder is a usage error).
+        #[arg(long)]
+        force: bool,
         /// Scenarios run at once (default: the number of cores).
         #[arg(long, value_name = "N", value_parser = jobs)]
         jobs: Option<usize>,
@@ -284,6 +289,7 @@ fn main() {
             paths,
             format,
             save,
+            force,
             jobs,
             junit,
             html,
@@ -312,6 +318,7 @@ fn main() {
                 selection: Selection { filters, partition },
                 live: live.settings(),
                 live_flags,
+                force,
             };
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -726,3 +726,161 @@ fn check_counts_files_with_correct_plurals() {
         format!("{files} scenario files are valid ({runs} scenarios, variants counted)\n")
     );
 }
+
+/// The Return-Path of a saved message.
+fn saved_return_path(eml: &Path) -> String {
+    let text = std::fs::read_to_string(eml).unwrap_or_else(|e| panic!("{}: {e}", eml.display()));
+    text.lines()
+        .find_map(|l| l.strip_prefix("Return-Path: "))
+        .unwrap_or_else(|| panic!("{}: no Return-Path", eml.display()))
+        .to_string()
+}
+
+/// Every file below `dir`, relative to it, sorted.
+fn files_below(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// `--save`: two files with the same folder and file name
+/// (`x/sub/a.toml`, `y/sub/a.toml`) and the variants of one file each keep
+/// their messages in a folder of their own.
+#[test]
+fn save_keeps_every_file_and_variant_apart() {
+    let dir = scenario_copy();
+    for (side, original) in [("x", "default.toml"), ("y", "custom.toml")] {
+        let sub = dir.path().join(side).join("sub");
+        std::fs::create_dir_all(&sub).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("ses").join(original))
+            .unwrap()
+            .replace("\"zones/", "\"../../ses/zones/");
+        std::fs::write(sub.join("a.toml"), text).unwrap();
+    }
+    let o = mailharness(
+        &[
+            "run",
+            "--quiet",
+            "x",
+            "y",
+            "ses/setups-compared.toml",
+            "--save",
+            "saved",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.code, 0, "{}", render(&o));
+    let saved = dir.path().join("saved");
+    let rp = |folder: &str| saved_return_path(&saved.join(folder).join("1.eml"));
+    assert!(rp("x-sub-a").contains("amazonses.com"), "{}", rp("x-sub-a"));
+    assert!(
+        rp("y-sub-a").contains("@bounce.example.com"),
+        "{}",
+        rp("y-sub-a")
+    );
+    let variants = [
+        ("as-ses-ships", "amazonses.com"),
+        ("mail-from-only", "@bounce.example.com"),
+        ("easy-dkim-only", "amazonses.com"),
+        ("both", "@bounce.example.com"),
+    ];
+    for (variant, domain) in variants {
+        let folder = format!("ses-setups-compared/{variant}");
+        assert!(rp(&folder).contains(domain), "{folder}: {}", rp(&folder));
+    }
+    // Easy DKIM only: an author signature; as SES ships: none.
+    let eml = |folder: &str| {
+        std::fs::read_to_string(saved.join("ses-setups-compared").join(folder).join("1.eml"))
+            .unwrap()
+    };
+    assert!(eml("easy-dkim-only").contains("d=example.com"));
+    assert!(!eml("as-ses-ships").contains("d=example.com"));
+    let mut expected = Vec::new();
+    for folder in ["x-sub-a", "y-sub-a"].into_iter().map(String::from).chain(
+        variants
+            .iter()
+            .map(|(v, _)| format!("ses-setups-compared/{v}")),
+    ) {
+        for file in ["1.eml", "1.json", "queries.log", "zone.db"] {
+            expected.push(format!("{folder}/{file}"));
+        }
+    }
+    expected.sort();
+    assert_eq!(files_below(&saved), expected);
+}
+
+/// A second `--save` into the same folder does not overwrite the first
+/// run's files: exit 2, the folder named, nothing run; with `--force` it
+/// replaces them, and what the earlier run left is gone.
+#[test]
+fn save_refuses_to_overwrite_without_force() {
+    let root = workspace_root();
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("saved");
+    let saved_arg = saved.display().to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--quiet",
+            "scenarios/ses/default.toml",
+            "--save",
+            &saved_arg,
+        ];
+        args.extend_from_slice(extra);
+        mailharness(&args, &root)
+    };
+    let first = run(&[]);
+    assert_eq!(first.code, 0, "{}", render(&first));
+    let folder = saved.join("ses-default");
+    let stale = folder.join("2.eml");
+    std::fs::write(&stale, "from an earlier run").unwrap();
+    let before = std::fs::read(folder.join("1.eml")).unwrap();
+
+    let again = run(&[]);
+    assert_eq!(again.code, 2, "{}", render(&again));
+    assert!(again.stdout.is_empty(), "{}", render(&again));
+    assert!(
+        again.stderr.contains("--save")
+            && again.stderr.contains("ses-default")
+            && again.stderr.contains("--force"),
+        "{}",
+        render(&again)
+    );
+    assert_eq!(std::fs::read(folder.join("1.eml")).unwrap(), before);
+    // Another scenario's folder beside it is no obstacle.
+    let other = mailharness(
+        &[
+            "run",
+            "--quiet",
+            "scenarios/ses/custom.toml",
+            "--save",
+            &saved_arg,
+        ],
+        &root,
+    );
+    assert_eq!(other.code, 0, "{}", render(&other));
+    assert!(saved.join("ses-custom/1.eml").is_file());
+    let forced = run(&["--force"]);
+    assert_eq!(forced.code, 0, "{}", render(&forced));
+    assert!(!stale.exists(), "--force left an earlier run's file");
+    assert_ne!(
+        std::fs::read(folder.join("1.eml")).unwrap(),
+        before,
+        "a new message was saved"
+    );
+    // --force means nothing without --save.
+    let alone = mailharness(&["run", "--force", "scenarios/ses/default.toml"], &root);
+    assert_eq!(alone.code, 2, "{}", render(&alone));
+    assert!(alone.stderr.contains("--force"), "{}", render(&alone));
+}
