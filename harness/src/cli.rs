@@ -90,7 +90,9 @@ fn load_all_with(
     } else {
         let fancy = std::io::stderr().is_terminal();
         for e in &errors {
-            if fancy {
+            // The source is drawn for the files the user named and those
+            // below the current folder only (see `scenario::may_quote`).
+            if fancy && (files.contains(&e.path) || scenario::may_quote(&e.path)) {
                 let _ = write!(err, "{}", e.render_fancy());
             } else {
                 let _ = writeln!(err, "{e}");

@@ -2,10 +2,13 @@
 //! [`Scenario`], every error of a file collected as a [`Diagnostic`] with
 //! its line and column. Zone files are read through [`ZoneFiles`], so that
 //! `mailharness diff` can load them from another folder or git revision.
+//! Errors in files a scenario names quote their text only when the file
+//! is below the current folder (`quote`).
 
 mod diagnostic;
 mod load;
 mod model;
+mod quote;
 mod raw;
 mod zones;
 
@@ -20,5 +23,6 @@ pub use model::{
     MxFailure, Outcome, Publish, Scenario, Sender, SesIdentity, SesSender, Signer, SmtpRelay,
     SmtpSender, SpfExpectation,
 };
+pub use quote::may_quote;
 pub use raw::{DkimResultName, DmarcResultName, PolicyName, SpfResultName};
 pub use zones::{FileSystem, ZoneFiles};

@@ -884,3 +884,79 @@ fn save_refuses_to_overwrite_without_force() {
     assert_eq!(alone.code, 2, "{}", render(&alone));
     assert!(alone.stderr.contains("--force"), "{}", render(&alone));
 }
+
+/// A scenario may name a zone file or a receiver profile outside the
+/// current folder (`../../etc/passwd`); its errors then name the file,
+/// line and column and what was expected, but never show its text.
+#[test]
+fn errors_in_files_outside_the_current_folder_do_not_show_their_text() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("secret.zone"),
+        "root:x:0:0:SECRET-TOKEN-1:/root:/bin/bash\nadmin SECRET-TOKEN-2 data\n",
+    )
+    .unwrap();
+    std::fs::write(
+        outside.path().join("strict.toml"),
+        "SECRET-KEY-3 = true\ndescription = \"x\"\n",
+    )
+    .unwrap();
+    let project = tempfile::tempdir().unwrap();
+    let scenarios = project.path().join("scenarios");
+    std::fs::create_dir_all(&scenarios).unwrap();
+    let up = outside.path().display().to_string();
+    std::fs::write(
+        scenarios.join("leak.toml"),
+        format!(
+            r#"name = "leak"
+[dns]
+zones = ["{up}/secret.zone"]
+[sender]
+via = "relay"
+[message]
+from = "a@example.com"
+to = ["u@receiver.test"]
+subject = "s"
+text = "t"
+[receivers]
+profiles = ["{up}/strict.toml"]
+"#
+        ),
+    )
+    .unwrap();
+    // The same files inside the current folder are quoted as usual.
+    std::fs::copy(
+        outside.path().join("secret.zone"),
+        project.path().join("inside.zone"),
+    )
+    .unwrap();
+    std::fs::write(
+        scenarios.join("inside.toml"),
+        std::fs::read_to_string(scenarios.join("leak.toml"))
+            .unwrap()
+            .replace(&format!("{up}/secret.zone"), "../inside.zone")
+            .replace(
+                &format!("[receivers]\nprofiles = [\"{up}/strict.toml\"]\n"),
+                "",
+            ),
+    )
+    .unwrap();
+
+    let o = mailharness(&["check", "scenarios/leak.toml"], project.path());
+    assert_eq!(o.code, 2, "{}", render(&o));
+    assert!(!o.stderr.contains("SECRET"), "{}", render(&o));
+    let zone = outside.path().join("secret.zone").display().to_string();
+    let profile = outside.path().join("strict.toml").display().to_string();
+    assert!(o.stderr.contains(&format!("{zone}:1:")), "{}", render(&o));
+    assert!(o.stderr.contains(&format!("{zone}:2:")), "{}", render(&o));
+    assert!(
+        o.stderr.contains(&format!("{profile}:1:1:")),
+        "{}",
+        render(&o)
+    );
+    assert!(o.stderr.contains("not shown"), "{}", render(&o));
+
+    let o = mailharness(&["check", "scenarios/inside.toml"], project.path());
+    assert_eq!(o.code, 2, "{}", render(&o));
+    assert!(o.stderr.contains("SECRET-TOKEN-2"), "{}", render(&o));
+}

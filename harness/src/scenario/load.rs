@@ -361,7 +361,7 @@ impl<'a> Context<'a> {
                 Ok(r) => records.extend(r),
                 Err(errors) => {
                     ok = false;
-                    self.other_files.push(FileErrors {
+                    self.other_files.push(super::quote::guard(FileErrors {
                         path: file.clone(),
                         diagnostics: errors
                             .into_iter()
@@ -372,7 +372,7 @@ impl<'a> Context<'a> {
                                 message: e.message,
                             })
                             .collect(),
-                    });
+                    }));
                 }
             }
         }
@@ -1378,7 +1378,7 @@ impl<'a> Context<'a> {
                 }
                 Ok(profile) => profiles.push(profile),
                 Err(errors) => {
-                    self.other_files.push(errors);
+                    self.other_files.push(super::quote::guard(errors));
                     ok = false;
                 }
             }
