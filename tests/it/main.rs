@@ -13,5 +13,6 @@ mod live_offline;
 mod load;
 mod mock_dns;
 mod mta;
+mod raw_message;
 mod scenarios;
 mod support;

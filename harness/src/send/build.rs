@@ -23,10 +23,12 @@ fn mailbox(address: &str) -> Result<Mailbox, BuildError> {
 }
 
 /// The RFC 5322 bytes of the scenario's message. Extra headers come first,
-/// in the order the scenario gives them.
+/// in the order the scenario gives them. A raw message is sent as its file
+/// holds it, except that a file without a single CRLF (LF line endings,
+/// as editors on Unix save it) gets CRLF line endings ([`crlf_if_lf_only`]).
 pub fn build_message(spec: &MessageSpec) -> Result<Vec<u8>, BuildError> {
     if let Some(raw) = &spec.raw {
-        return Ok(raw.clone());
+        return Ok(crlf_if_lf_only(raw));
     }
     let mut builder = Message::builder()
         .from(mailbox(&spec.from)?)
@@ -80,6 +82,26 @@ pub fn build_message(spec: &MessageSpec) -> Result<Vec<u8>, BuildError> {
     }
     out.extend_from_slice(&message.formatted());
     Ok(out)
+}
+
+/// `raw` with every LF turned into CRLF when it holds no CRLF at all;
+/// otherwise `raw` as it is. SMTP ends lines with CRLF only: sent as they
+/// are, the lines of an LF file would start no line for the dot-stuffing
+/// of the client (a line `.x` would arrive as `x` at a lenient receiver)
+/// and be refused by a strict one. A file that uses CRLF is taken to mean
+/// every byte, bare LFs included (that is how a scenario smuggles).
+pub(crate) fn crlf_if_lf_only(raw: &[u8]) -> Vec<u8> {
+    if raw.windows(2).any(|w| w == b"\r\n") || !raw.contains(&b'\n') {
+        return raw.to_vec();
+    }
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 32);
+    for &b in raw {
+        if b == b'\n' {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    out
 }
 
 /// `size` deterministic pseudo-random bytes (xorshift seeded by `name`), so
@@ -159,6 +181,15 @@ mod tests {
         assert!(text.contains("filename=\"data.bin\""));
         assert_eq!(generated("x", 10), generated("x", 10));
         assert_ne!(generated("x", 10), generated("y", 10));
+    }
+
+    #[test]
+    fn lf_files_get_crlf_and_crlf_files_stay() {
+        assert_eq!(crlf_if_lf_only(b"a\n.b\n\n"), b"a\r\n.b\r\n\r\n");
+        assert_eq!(crlf_if_lf_only(b"a\r\nb\nc\r\n"), b"a\r\nb\nc\r\n");
+        assert_eq!(crlf_if_lf_only(b"no line end"), b"no line end");
+        // A bare CR stays what it is either way.
+        assert_eq!(crlf_if_lf_only(b"a\rb\n"), b"a\rb\r\n");
     }
 
     #[test]
