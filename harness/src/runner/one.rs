@@ -179,6 +179,9 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
     drop(relay);
     drop(smtp_path);
     drop(hops);
+    // Everything the senders sent has been read: a lenient receiver may
+    // have taken more messages than were sent (SMTP smuggling).
+    let _ = tokio::time::timeout(DELIVERY_TIMEOUT, capture.mailbox().wait_quiet()).await;
     let captured = capture.mailbox().messages();
     // Queries from here on are the receiver's; before, the path's.
     let path_queries = judging_from

@@ -1383,6 +1383,10 @@ impl<'a> Context<'a> {
                 }
             }
         }
+        if let Some(conflict) = Receivers::line_endings_conflict(&profiles) {
+            self.error(raw.profiles.span(), conflict);
+            ok = false;
+        }
         ok.then_some(Receivers {
             profiles,
             bulk: raw.bulk,
