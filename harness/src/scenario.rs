@@ -10,6 +10,7 @@ mod load;
 mod model;
 mod quote;
 mod raw;
+mod size;
 mod zones;
 
 pub use diagnostic::{Diagnostic, FileErrors};

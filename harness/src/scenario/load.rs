@@ -1212,7 +1212,15 @@ impl<'a> Context<'a> {
                     );
                     ok = false;
                 }
-                match std::fs::read(base.join(file.get_ref())) {
+                let path = base.join(file.get_ref());
+                if let Some(message) = std::fs::metadata(&path)
+                    .ok()
+                    .and_then(|m| super::size::raw_error(m.len()))
+                {
+                    self.error(file.span(), message);
+                    return None;
+                }
+                match std::fs::read(&path) {
                     Ok(bytes) => Some(bytes),
                     Err(e) => {
                         self.error(
@@ -1299,15 +1307,26 @@ impl<'a> Context<'a> {
             }
         }
         let mut attachments = Vec::new();
+        let mut sizes = Vec::new();
         for a in raw.attachments {
             let data = match (&a.size, &a.path) {
-                (Some(size), None) => AttachmentData::Generated(*size.get_ref()),
+                (Some(size), None) => {
+                    sizes.push(super::size::Attachment {
+                        size: *size.get_ref(),
+                        span: size.span(),
+                    });
+                    AttachmentData::Generated(*size.get_ref())
+                }
                 (None, Some(path)) => {
                     let file = base.join(path.get_ref());
                     if !file.is_file() {
                         self.error(path.span(), format!("no such file \"{}\"", file.display()));
                         ok = false;
                     }
+                    sizes.push(super::size::Attachment {
+                        size: std::fs::metadata(&file).map_or(0, |m| m.len()),
+                        span: path.span(),
+                    });
                     AttachmentData::File(file)
                 }
                 _ => {
@@ -1326,6 +1345,14 @@ impl<'a> Context<'a> {
                     .unwrap_or_else(|| "application/octet-stream".into()),
                 data,
             });
+        }
+        let text = [&raw.text, &raw.html]
+            .iter()
+            .map(|t| t.as_ref().map_or(0, |t| t.len() as u64))
+            .sum();
+        for (span, message) in super::size::attachment_errors(text, &sizes) {
+            self.error(span, message);
+            ok = false;
         }
         ok.then(|| MessageSpec {
             from,

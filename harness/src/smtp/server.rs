@@ -13,6 +13,11 @@ use tokio::task::JoinSet;
 use super::session;
 use super::{Handler, Reply};
 
+/// The largest message the harness's SMTP servers (relay, hops, capture)
+/// accept by default: 50 MiB. Scenario files are checked against it when
+/// they are loaded.
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 50 * 1024 * 1024;
+
 /// How a server presents itself and what it accepts.
 ///
 /// The limits bound what one client can make the server hold: a message
@@ -87,7 +92,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             hostname: "localhost".to_string(),
-            max_message_size: 50 * 1024 * 1024,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             max_recipients: 1000,
             max_line_length: 4096,
             idle_timeout: Duration::from_secs(300),
