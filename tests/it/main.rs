@@ -13,6 +13,7 @@ mod live_offline;
 mod load;
 mod mock_dns;
 mod mta;
+mod peers;
 mod raw_message;
 mod scenarios;
 mod support;
