@@ -282,6 +282,11 @@ fn idle_tcp_clients_and_a_udp_flood_leave_it_flat_and_answering() {
     // can take its place, and it is answered.
     let fresh = tcp(server.addr, "mx.example.com.", RecordType::A);
     assert_eq!(answers(&fresh), ["mx.example.com. 192.0.2.25"]);
+    // Each connection over the cap closed the quietest: the earliest
+    // accepted. Their end of file is the sign that the server let go.
+    for (n, client) in clients.iter_mut().take(IDLE_CLIENTS + 1 - CAP).enumerate() {
+        assert_closed_by_the_server(client, n);
+    }
     let held = open_files(pid);
     assert!(
         held <= CAP + 16,
@@ -313,14 +318,20 @@ fn idle_tcp_clients_and_a_udp_flood_leave_it_flat_and_answering() {
     // Every idle client is closed by the server: the ones over the cap at
     // once, the others when the idle timeout passes. None waits longer
     // than the timeout plus the time the test itself took.
-    let deadline = Duration::from_secs(60);
     for (n, client) in clients.iter_mut().enumerate() {
-        client.set_read_timeout(Some(deadline)).unwrap();
-        let mut byte = [0u8; 1];
-        match client.read(&mut byte) {
-            Ok(0) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
-            other => panic!("idle client {n}: expected the server to close it, found {other:?}"),
-        }
+        assert_closed_by_the_server(client, n);
+    }
+}
+
+/// The server closes `client` (end of file or a reset) within a minute.
+fn assert_closed_by_the_server(client: &mut TcpStream, n: usize) {
+    client
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    match client.read(&mut byte) {
+        Ok(0) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("idle client {n}: expected the server to close it, found {other:?}"),
     }
 }
