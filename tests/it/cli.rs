@@ -722,6 +722,24 @@ fn a_closed_pipe_ends_the_output_quietly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr, "", "nothing on stderr for a closed pipe");
     assert_eq!(out.status.code(), Some(0));
+    // In JSON too, and `mailharness diff | head` in both formats.
+    for (command, format) in [("run", "json"), ("diff", "human"), ("diff", "json")] {
+        let mut child = Command::new(mailharness_bin())
+            .args([command, "--format", format, "scenarios/ses/default.toml"])
+            .current_dir(workspace_root())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "",
+            "diff --format {format}"
+        );
+        assert_eq!(out.status.code(), Some(0), "diff --format {format}");
+    }
 }
 
 #[test]
