@@ -3,7 +3,7 @@
 
 use std::{
     io::{IsTerminal, Write},
-    path::PathBuf,
+    path::{Path, PathBuf},
 };
 
 use crate::{
@@ -19,6 +19,7 @@ use crate::{
 
 mod diff;
 mod live;
+mod output;
 
 pub use diff::{DiffSettings, diff};
 pub use live::{AuditSettings, LiveRunSettings, audit};
@@ -49,6 +50,11 @@ pub struct RunSettings {
     pub dmarc: Option<mailharness_auth::DmarcSpec>,
     /// Live mode, for `via = "ses"` scenarios; `--dry-run`.
     pub live: LiveRunSettings,
+    /// The live-mode flags given on the command line (`--region`, …):
+    /// a usage error when no selected scenario runs in live mode.
+    pub live_flags: Vec<String>,
+    /// `--force`: `--save` may replace an earlier run's files.
+    pub force: bool,
 }
 
 /// Loads every scenario below `paths`; prints all errors of all files.
@@ -86,7 +92,9 @@ fn load_all_with(
     } else {
         let fancy = std::io::stderr().is_terminal();
         for e in &errors {
-            if fancy {
+            // The source is drawn for the files the user named and those
+            // below the current folder only (see `scenario::may_quote`).
+            if fancy && (files.contains(&e.path) || scenario::may_quote(&e.path)) {
                 let _ = write!(err, "{}", e.render_fancy());
             } else {
                 let _ = writeln!(err, "{e}");
@@ -108,7 +116,20 @@ fn load_all_with(
 pub fn check(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     match load_all(paths, err) {
         Ok(scenarios) => {
-            let _ = writeln!(out, "{} scenario files are valid", scenarios.len());
+            let mut files: Vec<&Path> = scenarios.iter().map(|s| s.file.as_path()).collect();
+            files.dedup();
+            let _ = match (files.len(), scenarios.len()) {
+                (1, 1) => writeln!(out, "1 scenario file is valid"),
+                (1, runs) => writeln!(
+                    out,
+                    "1 scenario file is valid ({runs} scenarios, variants counted)"
+                ),
+                (n, runs) if runs == n => writeln!(out, "{n} scenario files are valid"),
+                (n, runs) => writeln!(
+                    out,
+                    "{n} scenario files are valid ({runs} scenarios, variants counted)"
+                ),
+            };
             exit::SUCCESS
         }
         Err(code) => code,
@@ -125,6 +146,14 @@ pub async fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
+    if settings.force && options.save.is_none() {
+        let _ = writeln!(err, "error: --force applies only with --save DIR");
+        return exit::USAGE;
+    }
+    if let Err(e) = output::check_paths(settings, options) {
+        let _ = writeln!(err, "error: {e}");
+        return exit::USAGE;
+    }
     let scenarios = match load_all(paths, err) {
         Ok(s) => s,
         Err(code) => return code,
@@ -142,6 +171,36 @@ pub async fn run(
         for s in &mut scenarios {
             s.receivers.dmarc.get_or_insert(spec);
         }
+    }
+    if !settings.live_flags.is_empty()
+        && !scenarios
+            .iter()
+            .any(|s| matches!(s.sender, scenario::Sender::Ses(_)))
+    {
+        let flags = settings.live_flags.join(", ");
+        let _ = writeln!(
+            err,
+            "error: {flags} {} for scenarios with via = \"ses\" (live mode), and {}",
+            if settings.live_flags.len() == 1 {
+                "is an option"
+            } else {
+                "are options"
+            },
+            if scenarios.len() == 1 {
+                "the 1 scenario selected runs offline".to_string()
+            } else {
+                format!("the {} scenarios selected run offline", scenarios.len())
+            }
+        );
+        return exit::USAGE;
+    }
+    // A dry run saves nothing, so it checks and clears nothing either.
+    if let Some(dir) = &options.save
+        && !settings.live.dry_run
+        && let Err(e) = crate::runner::prepare_save(dir, &scenarios, settings.force)
+    {
+        let _ = writeln!(err, "error: --save: {e}");
+        return exit::USAGE;
     }
     let mut options = options.clone();
     if let live::Prepared::Exit(code) =
@@ -181,14 +240,25 @@ pub async fn run(
         }
     };
     let report = RunReport::new(runs.into_iter().map(|r| r.report).collect());
-    if let Err(e) = reporter.finish(&report) {
-        drop(reporter);
-        let _ = writeln!(err, "error: cannot write the report: {e}");
-        return exit::ENVIRONMENT;
-    }
+    let verdict = if report.passed() {
+        exit::SUCCESS
+    } else {
+        exit::EXPECTATION_FAILED
+    };
+    let verdict = match reporter.finish(&report) {
+        Ok(()) => verdict,
+        // The reader of stdout went away (`| head`): its choice, not an
+        // error; the run's outcome stands.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => verdict,
+        Err(e) => {
+            drop(reporter);
+            let _ = writeln!(err, "error: cannot write the report: {e}");
+            return exit::ENVIRONMENT;
+        }
+    };
     drop(reporter);
-    // Every scenario that could not run is named, after the report of
-    // all the others.
+    // Every scenario that could not run is named, after the report of all
+    // the others; the run is then an environment error.
     let mut errors = 0;
     for s in report.errors() {
         errors += 1;
@@ -205,34 +275,52 @@ pub async fn run(
     }
     if errors > 0 {
         exit::ENVIRONMENT
-    } else if report.passed() {
-        exit::SUCCESS
     } else {
-        exit::EXPECTATION_FAILED
+        verdict
     }
 }
 
 /// `mailharness ses-records IDENTITY`: the records to publish, in BIND
-/// syntax, as the SES console lists them.
+/// syntax, as the SES console lists them. A trailing dot on a domain is
+/// taken as written (`example.com.` is `example.com`).
 pub fn ses_records(
     identity: &str,
     mail_from: Option<&str>,
     region: &str,
     out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> i32 {
-    if !scenario_name_ok(identity) || mail_from.is_some_and(|m| !scenario_name_ok(m)) {
-        let _ = writeln!(out, "error: expected domain names");
-        return exit::USAGE;
+    let identity = identity.strip_suffix('.').unwrap_or(identity);
+    let mail_from = mail_from.map(|m| m.strip_suffix('.').unwrap_or(m));
+    let mut problems = Vec::new();
+    if !scenario_name_ok(identity) {
+        problems.push(format!(
+            "IDENTITY: expected a domain name such as example.com, found {identity:?}"
+        ));
     }
-    if let Some(m) = mail_from
-        && !m
+    if let Some(m) = mail_from {
+        if !scenario_name_ok(m) {
+            problems.push(format!(
+                "--mail-from: expected a domain name such as bounce.example.com, found {m:?}"
+            ));
+        } else if !m
             .to_ascii_lowercase()
             .ends_with(&format!(".{}", identity.to_ascii_lowercase()))
-    {
-        let _ = writeln!(
-            out,
-            "error: the MAIL FROM domain must be a subdomain of {identity}, found {m}"
-        );
+        {
+            problems.push(format!(
+                "--mail-from: expected a subdomain of {identity}, found {m:?}"
+            ));
+        }
+    }
+    if !scenario::is_region(region) {
+        problems.push(format!(
+            "--region: expected an AWS region such as us-east-1, found {region:?}"
+        ));
+    }
+    if !problems.is_empty() {
+        for p in problems {
+            let _ = writeln!(err, "error: {p}");
+        }
         return exit::USAGE;
     }
     let records = user_records(identity, region, mail_from);

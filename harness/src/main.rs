@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use mailharness::{
     cli,
     diff::ZoneSource,
@@ -33,11 +33,16 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Human)]
         format: FormatArg,
-        /// Save each captured message (.eml + JSON sidecar) and the zone served.
+        /// Save each captured message (.eml + JSON sidecar) and the zone served,
+        /// in a folder per scenario file (and variant) below DIR.
         #[arg(long, value_name = "DIR")]
         save: Option<PathBuf>,
+        /// With --save: replace the files an earlier run saved for the same
+        /// scenarios (without it, such a folder is a usage error).
+        #[arg(long)]
+        force: bool,
         /// Scenarios run at once (default: the number of cores).
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = jobs)]
         jobs: Option<usize>,
         /// Also write a JUnit XML report (one test case per scenario).
         #[arg(long, value_name = "FILE")]
@@ -90,7 +95,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Human)]
         format: FormatArg,
         /// Scenarios run at once (default: the number of cores).
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = jobs)]
         jobs: Option<usize>,
     },
     /// Validate scenario files without running them.
@@ -211,6 +216,43 @@ impl LiveArgs {
     }
 }
 
+impl LiveArgs {
+    /// `run`'s live-mode options, by their flag and argument id.
+    const FLAGS: &[(&str, &str)] = &[
+        ("--region", "region"),
+        ("--endpoint-url", "endpoint_url"),
+        ("--allow-recipient", "allowed_recipients"),
+        ("--daily-budget", "daily_budget"),
+        ("--budget-file", "budget_file"),
+        ("--s3-bucket", "s3_bucket"),
+        ("--s3-prefix", "s3_prefix"),
+        ("--capture-timeout", "capture_timeout"),
+        ("--nameserver", "nameserver"),
+        ("--from", "from"),
+        ("--to", "to"),
+    ];
+
+    /// The live-mode options given on the command line (not those taken
+    /// from the environment or defaults), by their flags.
+    fn given(run: &ArgMatches) -> Vec<String> {
+        Self::FLAGS
+            .iter()
+            .filter(|(_, id)| run.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+            .map(|(flag, _)| flag.to_string())
+            .collect()
+    }
+}
+
+/// `--jobs`: a whole number of at least 1.
+fn jobs(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of scenarios to run at once, at least 1, found {text:?}"
+        )),
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum FormatArg {
     Human,
@@ -226,7 +268,16 @@ fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 }
 
 fn main() {
-    let args = match Args::try_parse() {
+    let parsed = Args::command().try_get_matches().and_then(|matches| {
+        Args::from_arg_matches(&matches).map(|args| {
+            let live_flags = matches
+                .subcommand_matches("run")
+                .map(LiveArgs::given)
+                .unwrap_or_default();
+            (args, live_flags)
+        })
+    });
+    let (args, live_flags) = match parsed {
         Ok(a) => a,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -245,6 +296,7 @@ fn main() {
             paths,
             format,
             save,
+            force,
             jobs,
             junit,
             html,
@@ -274,6 +326,8 @@ fn main() {
                 selection: Selection { filters, partition },
                 dmarc,
                 live: live.settings(),
+                live_flags,
+                force,
             };
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -363,7 +417,7 @@ fn main() {
             identity,
             mail_from,
             region,
-        } => cli::ses_records(&identity, mail_from.as_deref(), &region, &mut out),
+        } => cli::ses_records(&identity, mail_from.as_deref(), &region, &mut out, &mut err),
     };
     std::process::exit(code);
 }

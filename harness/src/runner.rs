@@ -5,7 +5,9 @@
 //! - `one`: [`run_scenario`], one scenario end to end.
 //! - `all`: [`run_all`], many scenarios with a job limit, emitting events;
 //!   [`Selection`], which scenarios run (`--filter`, `--partition`).
-//! - `save`: what `--save DIR` writes.
+//! - `save`: what `--save DIR` writes, and where: a folder per file and
+//!   variant that no other can share ([`save_folders`]), never one that
+//!   holds an earlier run's files unless forced ([`prepare_save`]).
 //! - `smtp`: the path through a real SMTP relay (`via = "smtp"`).
 //! - `live` (feature `live`): a `via = "ses"` scenario through real
 //!   Amazon SES, captured from S3.
@@ -23,4 +25,4 @@ pub use all::{NothingSelected, Partition, RunOptions, Selection, run_all};
 #[cfg(feature = "live")]
 pub use live::{LiveContext, live_message, run_live_scenario};
 pub use one::{EnvironmentError, ScenarioRun, run_scenario};
-pub use save::{save_run, stored_copy};
+pub use save::{SaveError, prepare_save, save_folders, save_run, stored_copy};

@@ -2,20 +2,27 @@
 //! [`Scenario`], every error of a file collected as a [`Diagnostic`] with
 //! its line and column. Zone files are read through [`ZoneFiles`], so that
 //! `mailharness diff` can load them from another folder or git revision.
+//! Errors in files a scenario names quote their text only when the file
+//! is below the current folder (`quote`).
 
 mod diagnostic;
 mod load;
 mod model;
+mod quote;
 mod raw;
+mod size;
 mod zones;
 
 pub use diagnostic::{Diagnostic, FileErrors};
 pub(crate) use load::{deserialize_pruning, parse_document, quoted_list};
-pub use load::{discover, is_domain_name, load_file, load_file_with, load_str, load_str_with};
+pub use load::{
+    discover, is_domain_name, is_region, load_file, load_file_with, load_str, load_str_with,
+};
 pub use model::{
     AnyOf, ArcExpectation, AttachmentData, AttachmentSpec, DirectSender, DkimExpectation,
     DmarcExpectation, DnsFault, DnsSetup, Expectations, HopIdentity, HopKind, MessageSpec,
     MxFailure, Outcome, Publish, Scenario, Sender, SesIdentity, SesSender, Signer, SignerTags,
     SmtpRelay, SmtpSender, SpfExpectation,
 };
+pub use quote::may_quote;
 pub use zones::{FileSystem, ZoneFiles};

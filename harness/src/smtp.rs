@@ -19,7 +19,8 @@
 //! - `handler`: the [`Handler`] trait and the [`Transaction`] it receives.
 //! - `wire`: bounded line reading, DATA reading and reply buffering.
 //! - `session`: the per-connection state machine.
-//! - `server`: [`ServerConfig`] and the accept loop, [`run`].
+//! - `server`: [`ServerConfig`] (with [`LineEndings`], how a message's
+//!   lines are read) and the accept loop, [`run`].
 //! - `client`: [`deliver`] and [`deliver_tls`], one message to a next hop.
 //! - `tls`: STARTTLS: [`SelfSigned`] certificates for servers, [`ClientTls`]
 //!   trust for senders.
@@ -44,5 +45,5 @@ pub use handle::ServerHandle;
 pub use handler::{Handler, Transaction};
 pub use proxy::{ProxyHeader, parse_proxy_v1, proxy_v1_line};
 pub use reply::Reply;
-pub use server::{ServerConfig, run};
+pub use server::{DEFAULT_MAX_MESSAGE_SIZE, LineEndings, ServerConfig, run};
 pub use tls::{ClientTls, SelfSigned, TlsError, version_name};

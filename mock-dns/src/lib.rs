@@ -29,14 +29,18 @@
 //! - `record`: [`Record`] and [`RData`], and their master-file syntax;
 //!   `name` normalises domain names, `presentation` holds the escapes.
 //! - `zone`: the master-file lexer (`zone/lexer.rs`) and parser
-//!   (`zone/parse.rs`: [`parse_zone`], [`ZoneError`]).
+//!   (`zone/parse.rs`: [`parse_zone`], [`ZoneError`]); a file's default
+//!   origin, from its name ([`origin_for_file`]).
 //! - `catalog`: the shared store, [`Catalog`]; `lookup`: how a query is
 //!   answered from it ([`Answer`], [`Rcode`]).
 //! - `fault`: the misbehaviours, [`Fault`] and [`FaultSpec`].
-//! - `log`: [`QueryLog`], [`QueryLogEntry`], [`Transport`].
+//! - `log`: [`QueryLog`] (every entry, the latest ones, or streamed to a
+//!   writer), [`QueryLogEntry`], [`Transport`].
 //! - `respond`: one request to one response (decoding, faults, EDNS,
 //!   truncation); `wire` converts records to hickory-proto's types.
-//! - `server`: the UDP and TCP loops ([`run`], [`bind`]) and [`ServerHandle`].
+//! - `server`: the UDP and TCP loops ([`run`], [`run_with`], [`bind`]),
+//!   the TCP bounds ([`ServerConfig`]: idle timeout, connection cap) and
+//!   [`ServerHandle`].
 //! - `main.rs`: the standalone `mock-dns` binary, a thin layer over the above.
 
 mod catalog;
@@ -57,8 +61,11 @@ pub use log::{QueryLog, QueryLogEntry, Transport};
 pub use lookup::{Answer, MAX_CNAME_LINKS, Rcode, synthetic_soa};
 pub use name::normalize_name;
 pub use record::{RData, Record};
-pub use server::{ServerHandle, bind, run};
-pub use zone::{ZoneError, parse_zone};
+pub use server::{
+    DEFAULT_MAX_TCP_CONNECTIONS, DEFAULT_TCP_IDLE_TIMEOUT, ServerConfig, ServerHandle, bind, run,
+    run_with,
+};
+pub use zone::{ZoneError, origin_for_file, parse_zone};
 
 /// Answers one DNS message received over `transport` from `catalog`, with
 /// no sockets: the response bytes, or `None` when the server stays silent.

@@ -1,13 +1,23 @@
 //! The sockets: a UDP loop, a TCP accept loop with one task per connection,
 //! and a handle that runs both in the background for tests.
 
-use std::{future::Future, io, net::SocketAddr, time::Duration};
+use std::{
+    collections::HashMap,
+    future::Future,
+    io,
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream, UdpSocket},
     sync::oneshot,
-    task::{JoinHandle, JoinSet},
+    task::{AbortHandle, JoinHandle, JoinSet},
 };
 
 use crate::{
@@ -22,8 +32,40 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// How many UDP ports [`bind`] tries when the TCP port next to one is taken.
 const BIND_ATTEMPTS: usize = 16;
 
+/// How long a TCP client may stay silent, by default: RFC 7766 §6.2.3 asks
+/// for an idle timeout "of the order of seconds".
+pub const DEFAULT_TCP_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most TCP connections served at once, by default.
+pub const DEFAULT_MAX_TCP_CONNECTIONS: usize = 128;
+
+/// What one client can make the server hold over TCP. UDP needs no
+/// bound: each datagram is answered and forgotten.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// How long the server waits for a query (its length prefix, then
+    /// the rest of it) on a TCP connection before closing it. Default
+    /// [`DEFAULT_TCP_IDLE_TIMEOUT`].
+    pub tcp_idle_timeout: Duration,
+    /// The most TCP connections open at once. A connection beyond it
+    /// closes the open one that has been quiet the longest (RFC 7766
+    /// §6.2.3 lets a server close idle connections to free resources), so
+    /// idle clients can neither exhaust the server's file handles nor
+    /// lock new clients out. Default [`DEFAULT_MAX_TCP_CONNECTIONS`].
+    pub max_tcp_connections: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            tcp_idle_timeout: DEFAULT_TCP_IDLE_TIMEOUT,
+            max_tcp_connections: DEFAULT_MAX_TCP_CONNECTIONS,
+        }
+    }
+}
+
 /// Serves `catalog` on `udp` and `tcp` until `shutdown` completes, logging
-/// every query in `log`.
+/// every query in `log`, with the default [`ServerConfig`].
 ///
 /// Malformed input never stops the server. TCP connections carry any number
 /// of length-prefixed queries; each has its own task, aborted at shutdown.
@@ -35,9 +77,21 @@ pub async fn run(
     log: QueryLog,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
+    run_with(udp, tcp, catalog, log, ServerConfig::default(), shutdown).await
+}
+
+/// [`run`] with the TCP bounds of `config`.
+pub async fn run_with(
+    udp: UdpSocket,
+    tcp: TcpListener,
+    catalog: Catalog,
+    log: QueryLog,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) -> io::Result<()> {
     tokio::select! {
         result = serve_udp(udp, catalog.clone(), log.clone()) => result,
-        result = serve_tcp(tcp, catalog, log) => result,
+        result = serve_tcp(tcp, catalog, log, config) => result,
         () = shutdown => Ok(()),
     }
 }
@@ -77,14 +131,63 @@ async fn serve_udp(socket: UdpSocket, catalog: Catalog, log: QueryLog) -> io::Re
     }
 }
 
-async fn serve_tcp(listener: TcpListener, catalog: Catalog, log: QueryLog) -> io::Result<()> {
+/// The open TCP connections and when each was last active (accepted or
+/// done answering a query), to close the quietest one when a new
+/// connection needs its place. Activity is ordered by a counter, not a
+/// clock, so that two connections are never equally quiet.
+struct Connections {
+    clock: Arc<AtomicU64>,
+    open: HashMap<tokio::task::Id, (Arc<AtomicU64>, AbortHandle)>,
+}
+
+impl Connections {
+    /// The next tick of the activity clock.
+    fn now(&self) -> u64 {
+        self.clock.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Closes the connection that has been quiet the longest.
+    fn close_quietest(&mut self) {
+        let quietest = self
+            .open
+            .iter()
+            .min_by_key(|(_, (active, _))| active.load(Ordering::Relaxed))
+            .map(|(id, _)| *id);
+        if let Some((_, abort)) = quietest.and_then(|id| self.open.remove(&id)) {
+            abort.abort();
+        }
+    }
+}
+
+async fn serve_tcp(
+    listener: TcpListener,
+    catalog: Catalog,
+    log: QueryLog,
+    config: ServerConfig,
+) -> io::Result<()> {
     // Dropping the set (at shutdown) aborts every connection.
-    let mut connections = JoinSet::new();
+    let mut tasks = JoinSet::new();
+    let mut connections = Connections {
+        clock: Arc::new(AtomicU64::new(0)),
+        open: HashMap::new(),
+    };
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(serve_connection(stream, catalog.clone(), log.clone()));
+                    while connections.open.len() >= config.max_tcp_connections.max(1) {
+                        connections.close_quietest();
+                    }
+                    let active = Arc::new(AtomicU64::new(connections.now()));
+                    let connection = Connection {
+                        catalog: catalog.clone(),
+                        log: log.clone(),
+                        idle_timeout: config.tcp_idle_timeout,
+                        clock: Arc::clone(&connections.clock),
+                        active: Arc::clone(&active),
+                    };
+                    let abort = tasks.spawn(connection.serve(stream));
+                    connections.open.insert(abort.id(), (active, abort));
                 }
                 Err(e) if is_transient(&e) => {}
                 Err(_) => {
@@ -93,40 +196,75 @@ async fn serve_tcp(listener: TcpListener, catalog: Catalog, log: QueryLog) -> io
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
                 }
             },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
+                let id = match done {
+                    Ok((id, ())) => id,
+                    Err(e) => e.id(),
+                };
+                connections.open.remove(&id);
+            }
         }
     }
 }
 
-/// Reads length-prefixed queries until the client closes the connection or
-/// sends something unreadable.
-async fn serve_connection(mut stream: TcpStream, catalog: Catalog, log: QueryLog) {
-    let mut buf = Vec::new();
-    loop {
-        let Ok(len) = stream.read_u16().await else {
-            return;
-        };
-        buf.resize(usize::from(len), 0);
-        if stream.read_exact(&mut buf).await.is_err() {
-            return;
-        }
-        let reply = respond(&buf, Transport::Tcp, &catalog);
-        if let Some(entry) = reply.entry {
-            log.push(entry);
-        }
-        let Some(response) = reply.response else {
-            continue;
-        };
-        let Ok(len) = u16::try_from(response.len()) else {
-            continue;
-        };
-        let mut framed = Vec::with_capacity(response.len() + 2);
-        framed.extend_from_slice(&len.to_be_bytes());
-        framed.extend_from_slice(&response);
-        if stream.write_all(&framed).await.is_err() {
-            return;
+/// One TCP connection's share of the server.
+struct Connection {
+    catalog: Catalog,
+    log: QueryLog,
+    idle_timeout: Duration,
+    /// The server's activity clock.
+    clock: Arc<AtomicU64>,
+    /// When the connection was last active, on `clock`.
+    active: Arc<AtomicU64>,
+}
+
+impl Connection {
+    /// Reads length-prefixed queries until the client closes the connection,
+    /// sends something unreadable or stays silent past the idle timeout.
+    async fn serve(self, mut stream: TcpStream) {
+        let Connection {
+            catalog,
+            log,
+            idle_timeout,
+            clock,
+            active,
+        } = self;
+        let mut buf = Vec::new();
+        loop {
+            let query = async {
+                let len = stream.read_u16().await?;
+                buf.resize(usize::from(len), 0);
+                stream.read_exact(&mut buf).await.map(|_| ())
+            };
+            match tokio::time::timeout(idle_timeout, query).await {
+                Ok(Ok(())) => {}
+                // Closed, unreadable or silent too long: hang up.
+                Ok(Err(_)) | Err(_) => return,
+            }
+            if !answer(&mut stream, &buf, &catalog, &log).await {
+                return;
+            }
+            active.store(clock.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
         }
     }
+}
+
+/// Answers one query read over TCP; false when the client is gone.
+async fn answer(stream: &mut TcpStream, buf: &[u8], catalog: &Catalog, log: &QueryLog) -> bool {
+    let reply = respond(buf, Transport::Tcp, catalog);
+    if let Some(entry) = reply.entry {
+        log.push(entry);
+    }
+    let Some(response) = reply.response else {
+        return true;
+    };
+    let Ok(len) = u16::try_from(response.len()) else {
+        return true;
+    };
+    let mut framed = Vec::with_capacity(response.len() + 2);
+    framed.extend_from_slice(&len.to_be_bytes());
+    framed.extend_from_slice(&response);
+    stream.write_all(&framed).await.is_ok()
 }
 
 /// Errors that concern one peer, not the socket.
@@ -154,16 +292,28 @@ pub struct ServerHandle {
 
 impl ServerHandle {
     /// Binds UDP and TCP on the same port of `addr` (see [`bind`]) and
-    /// serves `catalog` on them. Must be called inside a Tokio runtime.
+    /// serves `catalog` on them with the default [`ServerConfig`], keeping
+    /// every query in its log. Must be called inside a Tokio runtime.
     pub async fn start(catalog: Catalog, addr: SocketAddr) -> io::Result<ServerHandle> {
+        Self::start_with(catalog, addr, ServerConfig::default(), QueryLog::new()).await
+    }
+
+    /// [`ServerHandle::start`] with the TCP bounds of `config`, logging
+    /// into `log` (a [`QueryLog::bounded`] one for a long-running server).
+    pub async fn start_with(
+        catalog: Catalog,
+        addr: SocketAddr,
+        config: ServerConfig,
+        log: QueryLog,
+    ) -> io::Result<ServerHandle> {
         let (udp, tcp) = bind(addr).await?;
         let addr = udp.local_addr()?;
-        let log = QueryLog::new();
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(run(udp, tcp, catalog.clone(), log.clone(), async move {
+        let serve = run_with(udp, tcp, catalog.clone(), log.clone(), config, async move {
             // A dropped sender is a shutdown too.
             let _ = stopped.await;
-        }));
+        });
+        let task = tokio::spawn(serve);
         Ok(ServerHandle {
             addr,
             catalog,
@@ -523,6 +673,69 @@ mod tests {
             error.is_no_records_found() && !error.is_nx_domain(),
             "{error:?}"
         );
+    }
+
+    async fn start_bounded(idle: Duration, cap: usize) -> ServerHandle {
+        let config = ServerConfig {
+            tcp_idle_timeout: idle,
+            max_tcp_connections: cap,
+        };
+        ServerHandle::start_with(
+            catalog(),
+            "127.0.0.1:0".parse().unwrap(),
+            config,
+            QueryLog::new(),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Whether the server closed `stream` (a read gives end of file or a
+    /// reset) before `within` passed.
+    async fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
+        let mut byte = [0u8; 1];
+        match tokio::time::timeout(within, stream.read(&mut byte)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => true,
+            Ok(Ok(_)) => panic!("the server sent a byte unasked"),
+            Err(_) => false,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_silent_tcp_client_is_closed_after_the_idle_timeout() {
+        let idle = Duration::from_millis(300);
+        let server = start_bounded(idle, 8).await;
+        let mut stream = TcpStream::connect(server.addr()).await.unwrap();
+        let opened = std::time::Instant::now();
+        // A query resets nothing but is answered; then silence.
+        tcp_send(&mut stream, &query(1, "example.com.", RecordType::TXT)).await;
+        assert_eq!(tcp_receive(&mut stream).await.metadata.id, 1);
+        assert!(closed_within(&mut stream, Duration::from_secs(30)).await);
+        assert!(
+            opened.elapsed() >= idle,
+            "closed after {:?}",
+            opened.elapsed()
+        );
+        // Half a query and silence: closed too.
+        let mut stream = TcpStream::connect(server.addr()).await.unwrap();
+        stream.write_all(&[0, 40, 1, 2]).await.unwrap();
+        assert!(closed_within(&mut stream, Duration::from_secs(30)).await);
+    }
+
+    #[tokio::test]
+    async fn over_the_cap_the_quietest_connection_makes_room() {
+        let server = start_bounded(Duration::from_secs(60), 2).await;
+        let mut first = TcpStream::connect(server.addr()).await.unwrap();
+        let mut second = TcpStream::connect(server.addr()).await.unwrap();
+        // The second one is busy, so the first is the quietest.
+        tcp_send(&mut second, &query(2, "example.com.", RecordType::TXT)).await;
+        assert_eq!(tcp_receive(&mut second).await.metadata.id, 2);
+        let mut third = TcpStream::connect(server.addr()).await.unwrap();
+        tcp_send(&mut third, &query(3, "example.com.", RecordType::TXT)).await;
+        assert_eq!(tcp_receive(&mut third).await.metadata.id, 3);
+        assert!(closed_within(&mut first, Duration::from_secs(30)).await);
+        tcp_send(&mut second, &query(4, "example.com.", RecordType::TXT)).await;
+        assert_eq!(tcp_receive(&mut second).await.metadata.id, 4);
     }
 
     #[tokio::test]

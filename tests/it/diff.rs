@@ -4,7 +4,7 @@
 
 use std::{path::Path, process::Command};
 
-use crate::support::{insta_settings, mailharness_bin, on_path, peer_available, workspace_root};
+use crate::support::{insta_settings, mailharness_bin, on_path, require_peer, workspace_root};
 
 struct Output {
     code: i32,
@@ -155,10 +155,9 @@ fn removing_the_mail_from_mx_shows_exactly_the_affected_scenarios() {
 }
 
 #[test]
+#[ignore = "needs git: apt-get install git"]
 fn diff_reads_git_revisions() {
-    if !peer_available("git", on_path("git"), "apt-get install git") {
-        return;
-    }
+    require_peer("git", on_path("git"), "apt-get install git");
     let repo = tempfile::tempdir().unwrap();
     let dir = repo.path();
     std::fs::create_dir_all(dir.join("ses")).unwrap();

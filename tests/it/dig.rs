@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::support::{MockDnsProcess, on_path, peer_available, workspace_root};
+use crate::support::{MockDnsProcess, on_path, require_peer, workspace_root};
 
 fn dig(port: u16, args: &[&str]) -> String {
     let out = Command::new("dig")
@@ -16,10 +16,9 @@ fn dig(port: u16, args: &[&str]) -> String {
 }
 
 #[test]
+#[ignore = "needs dig: apt-get install dnsutils"]
 fn dig_reads_txt_and_cname_from_the_mock_dns_binary() {
-    if !peer_available("dig", on_path("dig"), "apt-get install dnsutils") {
-        return;
-    }
+    require_peer("dig", on_path("dig"), "apt-get install dnsutils");
     let zone = workspace_root().join("scenarios/ses/zones/custom/example.com.zone");
     let logs = tempfile::tempdir().unwrap();
     let server = MockDnsProcess::start(&zone, &logs.path().join("mock-dns.log"));

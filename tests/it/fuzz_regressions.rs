@@ -43,17 +43,21 @@ fn fuzz_seeds_do_not_crash() {
     assert!(count > 0, "no seeds under fuzz/seeds");
 }
 
-/// Writes the DNS query seeds (`fuzz/seeds/dns_respond/`), made with
-/// hickory-proto: `cargo test -p mailharness-tests --test it -- --ignored
-/// write_dns_seeds`.
+/// The DNS query seeds (`fuzz/seeds/dns_respond/`) are the queries
+/// hickory-proto makes: this test fails when one differs, and writes them
+/// with `MAILHARNESS_WRITE_SEEDS=1 cargo test -p mailharness-tests --test
+/// it dns_seeds`.
 #[test]
-#[ignore = "writes fuzz seeds; run by hand"]
-fn write_dns_seeds() {
+fn dns_seeds_are_hickorys_queries() {
+    let write = std::env::var_os("MAILHARNESS_WRITE_SEEDS").is_some();
     use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
     use hickory_proto::rr::{Name, RecordType};
 
     let dir = root().join("fuzz/seeds/dns_respond");
-    std::fs::create_dir_all(&dir).unwrap();
+    if write {
+        std::fs::create_dir_all(&dir).unwrap();
+    }
+    let mut count = 0;
     let names = [
         "example.com.",
         "_dmarc.example.com.",
@@ -98,8 +102,24 @@ fn write_dns_seeds() {
                     name.trim_end_matches('.'),
                     if edns { "-edns" } else { "" }
                 );
-                std::fs::write(dir.join(file), bytes).unwrap();
+                let path = dir.join(&file);
+                if write {
+                    std::fs::write(&path, bytes).unwrap();
+                } else {
+                    let seed = std::fs::read(&path).unwrap_or_else(|e| {
+                        panic!(
+                            "{}: {e} (write the seeds with MAILHARNESS_WRITE_SEEDS=1)",
+                            path.display()
+                        )
+                    });
+                    assert_eq!(
+                        seed, bytes,
+                        "{file} differs (write the seeds with MAILHARNESS_WRITE_SEEDS=1)"
+                    );
+                }
+                count += 1;
             }
         }
     }
+    assert_eq!(count, 154);
 }

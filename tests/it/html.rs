@@ -7,7 +7,7 @@ use std::{
     process::Command,
 };
 
-use crate::support::{mailharness_bin, peer_available, workspace_root};
+use crate::support::{mailharness_bin, require_peer, workspace_root};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -107,14 +107,13 @@ fn html_report_is_self_contained_and_escaped() {
 }
 
 #[test]
+#[ignore = "needs chromium: apt-get install chromium fonts-dejavu-core"]
 fn html_report_opens_in_chromium_without_console_errors() {
-    if !peer_available(
+    require_peer(
         "chromium",
         Path::new(CHROMIUM).is_file(),
-        "apt-get install chromium",
-    ) {
-        return;
-    }
+        "apt-get install chromium fonts-dejavu-core",
+    );
     let dir = tempfile::tempdir().unwrap();
     let (html, page) = render_suite(dir.path());
 

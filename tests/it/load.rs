@@ -54,9 +54,11 @@ impl Rng {
 
 /// The message with this id, the same every time it is asked for: up to
 /// about 8 KB, a unique `X-Load-Id` header, lines that need dot-stuffing,
-/// some bare LF line endings and some lines over 998 bytes.
+/// some lines over 998 bytes, and in about one message in ten some bare
+/// LF line endings (which the capture refuses with 550 5.5.2).
 fn message(client: usize, n: usize) -> Vec<u8> {
     let mut rng = Rng::new(SEED ^ ((client as u64) << 32) ^ n as u64);
+    let bare = rng.percent(10);
     let mut out = format!(
         "X-Load-Id: {client}-{n}\r\nFrom: c{client}@sender.test\r\nSubject: load {n}\r\n\r\n"
     )
@@ -72,25 +74,42 @@ fn message(client: usize, n: usize) -> Vec<u8> {
             out.push(b'.');
         }
         out.extend((0..length).map(|_| b' ' + rng.below(95) as u8));
-        if rng.percent(5) {
+        if bare && rng.percent(5) {
             out.push(b'\n');
         } else {
             out.extend_from_slice(b"\r\n");
         }
     }
+    // The last line ends with CRLF, or the "." after it would end no line
+    // (and the server would wait for the end of the data).
+    if !out.ends_with(b"\r\n") {
+        out.pop();
+        out.extend_from_slice(b"\r\n");
+    }
     out
 }
 
-/// Dot-stuffs a message that ends with a LF; a bare LF starts a line too.
+/// Dot-stuffs a message: a line is what follows a CRLF (a bare LF starts
+/// no line, RFC 5321 §2.3.8).
 fn stuff(message: &[u8]) -> Vec<u8> {
     let mut wire = Vec::with_capacity(message.len() + 64);
-    for line in message.split_inclusive(|&b| b == b'\n') {
-        if line.starts_with(b".") {
+    let mut line_start = true;
+    for chunk in message.split_inclusive(|&b| b == b'\n') {
+        if line_start && chunk.starts_with(b".") {
             wire.push(b'.');
         }
-        wire.extend_from_slice(line);
+        wire.extend_from_slice(chunk);
+        line_start = chunk.ends_with(b"\r\n");
     }
     wire
+}
+
+/// Whether a message holds a LF without a CR before it.
+fn has_bare_lf(message: &[u8]) -> bool {
+    message
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\n' && (i == 0 || message[i - 1] != b'\r'))
 }
 
 /// A raw SMTP connection that checks every reply it reads.
@@ -155,10 +174,11 @@ impl Connection {
 }
 
 /// What one client did: the ids of the messages acknowledged with 250,
-/// and of those abandoned mid-DATA.
+/// of those refused for a bare LF, and of those abandoned mid-DATA.
 #[derive(Default)]
 struct Outcome {
     acknowledged: Vec<(usize, usize)>,
+    refused: Vec<(usize, usize)>,
     abandoned: Vec<(usize, usize)>,
 }
 
@@ -167,7 +187,8 @@ async fn run_client(addr: SocketAddr, client: usize, count: usize) -> Outcome {
     let mut outcome = Outcome::default();
     let mut connection = Connection::open(addr, client).await;
     for n in 0..count {
-        let wire = stuff(&message(client, n));
+        let original = message(client, n);
+        let wire = stuff(&original);
         if rng.percent(10) {
             // A transaction reset half way: pipelined, nothing to store.
             connection
@@ -199,8 +220,13 @@ async fn run_client(addr: SocketAddr, client: usize, count: usize) -> Outcome {
         }
         connection.writer.write_all(&wire).await.unwrap();
         connection.writer.write_all(b".\r\n").await.unwrap();
-        connection.expect("250 2.0.0 Ok: queued as C").await;
-        outcome.acknowledged.push((client, n));
+        if has_bare_lf(&original) {
+            connection.expect("550 5.5.2 ").await;
+            outcome.refused.push((client, n));
+        } else {
+            connection.expect("250 2.0.0 Ok: queued as C").await;
+            outcome.acknowledged.push((client, n));
+        }
     }
     connection.writer.write_all(b"QUIT\r\n").await.unwrap();
     connection.expect("221 ").await;
@@ -241,14 +267,17 @@ async fn load_without_loss() {
         })
         .collect();
     let mut acknowledged = Vec::new();
+    let mut refused = Vec::new();
     let mut abandoned = Vec::new();
     for client in clients {
         let outcome = client.await.unwrap();
         acknowledged.extend(outcome.acknowledged);
+        refused.extend(outcome.refused);
         abandoned.extend(outcome.abandoned);
     }
-    assert_eq!(acknowledged.len() + abandoned.len(), total);
+    assert_eq!(acknowledged.len() + refused.len() + abandoned.len(), total);
     assert!(!abandoned.is_empty(), "no disconnect was exercised");
+    assert!(!refused.is_empty(), "no bare LF was exercised");
 
     // Every 250 was given after the store: the mailbox is complete now.
     let messages = capture.mailbox().messages();
@@ -291,14 +320,19 @@ async fn load_without_loss() {
     for id in &acknowledged {
         assert_eq!(stored.get(id), Some(&1), "acknowledged {id:?} stored once");
     }
-    for id in &abandoned {
-        assert_eq!(stored.get(id), None, "abandoned {id:?} was stored");
+    for id in abandoned.iter().chain(&refused) {
+        assert_eq!(
+            stored.get(id),
+            None,
+            "abandoned or refused {id:?} was stored"
+        );
     }
     assert_eq!(messages.len(), acknowledged.len());
     eprintln!(
-        "load: {total} messages from {CLIENTS} connections, {} acknowledged, {} abandoned mid-DATA, \
-         {spooled} spooled, {in_memory} ({held} bytes) in memory",
+        "load: {total} messages from {CLIENTS} connections, {} acknowledged, {} refused for a bare LF, \
+         {} abandoned mid-DATA, {spooled} spooled, {in_memory} ({held} bytes) in memory",
         acknowledged.len(),
+        refused.len(),
         abandoned.len()
     );
     capture.shutdown().await.unwrap();

@@ -10,8 +10,9 @@
 //! - `via = "smtp"` with an external relay: STARTTLS to a real Postfix,
 //!   its certificate verified.
 //!
-//! Without the Debian packages (or without root, which Postfix's master
-//! needs) the tests say so and skip; under `CI=true` that is a failure.
+//! They need the Debian packages and root (Postfix's master needs it):
+//! `#[ignore]`d with that reason, run by `cargo test -- --include-ignored`
+//! (`.ci/run`), where a missing package is a failure.
 
 use std::{
     net::SocketAddr,
@@ -28,15 +29,15 @@ use mailharness::{
 use serde_json::Value;
 
 use crate::support::{
-    MockDnsProcess, insta_settings, mailharness_bin, peer_available, workspace_root,
+    MockDnsProcess, insta_settings, mailharness_bin, require_peer, workspace_root,
 };
 
 const INSTALL: &str = "apt-get install postfix opendkim opendkim-tools, and run the tests as root";
 
-/// Whether the native relay can run here (binaries and root).
-fn mta_available() -> bool {
+/// Fails unless the native relay can run here (binaries and root).
+fn require_mta() {
     let ready = NativeMta::available();
-    peer_available(
+    require_peer(
         &format!(
             "Postfix + OpenDKIM ({})",
             ready
@@ -58,10 +59,9 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 #[test]
+#[ignore = "needs Postfix and OpenDKIM, as root: apt-get install postfix opendkim opendkim-tools"]
 fn mta_scenarios() {
-    if !mta_available() {
-        return;
-    }
+    require_mta();
     let runtime = runtime();
     let mut settings = insta_settings();
     // Postfix's queue ids.
@@ -213,13 +213,12 @@ fn harness_dkim(runtime: &tokio::runtime::Runtime, port: u16, raw: &[u8]) -> Vec
 }
 
 #[test]
+#[ignore = "needs OpenDKIM: apt-get install opendkim opendkim-tools"]
 fn opendkim_agrees_with_the_harness_on_messages_from_our_relay() {
     let opendkim = ["/usr/sbin/opendkim", "/usr/local/sbin/opendkim"]
         .iter()
         .any(|p| Path::new(p).is_file());
-    if !peer_available("opendkim", opendkim, INSTALL) {
-        return;
-    }
+    require_peer("opendkim", opendkim, INSTALL);
     let saved = tempfile::tempdir().unwrap();
     let out = Command::new(mailharness_bin())
         .arg("run")
@@ -313,10 +312,9 @@ fn opendkim_agrees_with_the_harness_on_messages_from_our_relay() {
 }
 
 #[test]
+#[ignore = "needs Postfix and OpenDKIM, as root: apt-get install postfix opendkim opendkim-tools"]
 fn external_relay_over_starttls_with_a_verified_certificate() {
-    if !mta_available() {
-        return;
-    }
+    require_mta();
     let runtime = runtime();
     let certified = rcgen::generate_simple_self_signed(vec!["relay.mta.test".to_string()]).unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -104,18 +104,17 @@ fn bin(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-/// Whether a peer program the test needs is present. Absent: under
-/// `CI=true` the test fails (CI installs every peer); elsewhere it prints
-/// why it skips and returns false.
-pub fn peer_available(what: &str, present: bool, install: &str) -> bool {
-    if present {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{what} is missing and CI=true; install it with: {install}");
-    }
-    eprintln!("skipped: {what} is not installed; install it with: {install}");
-    false
+/// Fails the test unless the peer program it needs is present, naming it
+/// and its install command. A test that needs a peer is marked
+/// `#[ignore = "needs <peer>: <install command>"]`, so plain `cargo test`
+/// lists it as ignored with that reason; `cargo test -- --include-ignored`
+/// (what `.ci/run` runs) runs it, and there a missing peer is a failure,
+/// never a silent pass.
+pub fn require_peer(what: &str, present: bool, install: &str) {
+    assert!(
+        present,
+        "{what} is missing; this test needs it: install it with: {install}"
+    );
 }
 
 /// Whether `program --version`-style probing finds `program` on PATH.
@@ -193,16 +192,13 @@ pub struct MotoServer {
 }
 
 impl MotoServer {
-    /// `None` (after printing why) when moto is not installed and CI is
-    /// not set; see [`peer_available`].
-    pub fn start() -> Option<MotoServer> {
+    /// Fails the test when moto is not installed (see [`require_peer`]).
+    pub fn start() -> MotoServer {
         let importable = std::process::Command::new("python3")
             .args(["-c", "import moto.server, flask, flask_cors"])
             .output()
             .is_ok_and(|o| o.status.success());
-        if !peer_available("moto's server (moto[server])", importable, MOTO_INSTALL) {
-            return None;
-        }
+        require_peer("moto's server (moto[server])", importable, MOTO_INSTALL);
         let dir = tempfile::tempdir().expect("create a temporary folder");
         // moto binds the port it is given: pick a free one by binding
         // 127.0.0.1:0 and releasing it, and retry on the rare conflict.
@@ -234,12 +230,12 @@ impl MotoServer {
                     break; // exited: the port was taken meanwhile, try another
                 }
                 if http_get(port, "/moto-api/").is_ok() {
-                    return Some(MotoServer {
+                    return MotoServer {
                         child,
                         port,
                         log: err_log,
                         _dir: dir,
-                    });
+                    };
                 }
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }

@@ -125,6 +125,9 @@ pub struct Mailbox {
     /// The messages in arrival order; the watch channel wakes
     /// [`Mailbox::wait_for`] on every store.
     messages: Arc<watch::Sender<Vec<Captured>>>,
+    /// The SMTP connections open to the capture that stores here; wakes
+    /// [`Mailbox::wait_quiet`].
+    connections: Arc<watch::Sender<usize>>,
 }
 
 impl Default for Mailbox {
@@ -138,6 +141,7 @@ impl Mailbox {
     pub fn new() -> Self {
         Self {
             messages: Arc::new(watch::Sender::new(Vec::new())),
+            connections: Arc::new(watch::Sender::new(0)),
         }
     }
 
@@ -164,6 +168,22 @@ impl Mailbox {
             .iter()
             .map(|m| m.body.in_memory())
             .sum()
+    }
+
+    /// Resolves once no SMTP connection to the capture is open: whatever a
+    /// client sent has been read and stored (a client may send more
+    /// messages than it meant to: SMTP smuggling). Never resolves while a
+    /// client stays connected: wrap it in `tokio::time::timeout`.
+    pub async fn wait_quiet(&self) {
+        let mut receiver = self.connections.subscribe();
+        let _ = receiver.wait_for(|open| *open == 0).await;
+    }
+
+    /// Counts an SMTP connection in (`true`) or out (`false`).
+    pub(super) fn connection(&self, open: bool) {
+        self.connections.send_modify(|n| {
+            *n = if open { *n + 1 } else { n.saturating_sub(1) };
+        });
     }
 
     /// Resolves once at least `n` messages are stored. Never resolves

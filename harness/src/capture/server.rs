@@ -122,6 +122,10 @@ impl Handler for Recorder {
             Err(e) => Reply::new(451, format!("4.3.0 Cannot spool the message: {e}")),
         }
     }
+
+    fn connection(&self, open: bool) {
+        self.mailbox.connection(open);
+    }
 }
 
 /// Serves the capture on `listener` until `shutdown` resolves, storing
@@ -145,6 +149,10 @@ pub async fn run(
         spool_dir,
         ..
     } = config;
+    if let Some(r) = &receivers {
+        // The capture reads a message's lines as its receivers do.
+        smtp.line_endings = r.receivers.line_endings();
+    }
     let judge = match receivers {
         Some(r) => Some(Judge {
             verifier: Verifier::new(r.nameserver, &hostname)

@@ -90,12 +90,20 @@ pub async fn diff(
     let written = match settings.format {
         Format::Human => write_human(&report, out),
         Format::Json => serde_json::to_writer_pretty(&mut *out, &report)
-            .map_err(std::io::Error::other)
+            .map_err(|e| match e.io_error_kind() {
+                Some(kind) => std::io::Error::from(kind),
+                None => std::io::Error::other(e),
+            })
             .and_then(|()| writeln!(out)),
     };
-    if let Err(e) = written {
-        let _ = writeln!(err, "error: cannot write the report: {e}");
-        return exit::ENVIRONMENT;
+    match written {
+        // The reader of stdout went away (`| head`): not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            let _ = writeln!(err, "error: cannot write the report: {e}");
+            return exit::ENVIRONMENT;
+        }
+        Ok(()) => {}
     }
     if report.broke_something() {
         exit::EXPECTATION_FAILED

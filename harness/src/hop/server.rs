@@ -6,7 +6,7 @@ use super::{HopConfig, process};
 use crate::{
     keys::{KeyAlgorithm, KeyCache, KeyError, KeyPair},
     relay::reverse_name,
-    smtp::{Handler, Reply, ServerConfig, ServerHandle, Transaction, deliver_tls},
+    smtp::{Handler, LineEndings, Reply, ServerConfig, ServerHandle, Transaction, deliver_tls},
     verify::{Verifier, VerifyInput},
 };
 
@@ -134,6 +134,8 @@ impl HopHandle {
         let server_config = ServerConfig {
             hostname: hop.helo.clone(),
             accept_proxy: true,
+            // Passed on as received, as the relay does.
+            line_endings: LineEndings::Keep,
             ..ServerConfig::default()
         };
         let handler = HopHandler {

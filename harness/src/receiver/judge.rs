@@ -7,7 +7,7 @@ use super::{
 };
 use crate::{
     report::ReceiverOutcome,
-    smtp::Reply,
+    smtp::{LineEndings, Reply},
     verify::{Signals, Verdict, Verifier, VerifyInput},
 };
 
@@ -30,6 +30,37 @@ impl Receivers {
 
     pub fn names(&self) -> Vec<&str> {
         self.profiles.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    /// How the capture reads a message's lines as these receivers: one
+    /// SMTP connection has one reading, so the profiles must agree (a
+    /// scenario that names profiles reading differently is refused at
+    /// load, see [`Receivers::line_endings_conflict`]); the first
+    /// profile's, or [`LineEndings::Strict`] without profiles.
+    pub fn line_endings(&self) -> LineEndings {
+        self.profiles
+            .first()
+            .map_or(LineEndings::Strict, |p| p.line_endings)
+    }
+
+    /// Why `profiles` cannot be acted on by one capture: two of them read
+    /// line endings differently.
+    pub fn line_endings_conflict(profiles: &[Profile]) -> Option<String> {
+        let first = profiles.first()?;
+        let other = profiles
+            .iter()
+            .find(|p| p.line_endings != first.line_endings)?;
+        let name = |p: &Profile| match p.line_endings {
+            LineEndings::Lenient => "lenient",
+            LineEndings::Strict | LineEndings::Keep => "strict",
+        };
+        Some(format!(
+            "expected profiles that read line endings alike (the capture is one SMTP server), found \"{}\" {} and \"{}\" {}; name them in separate scenarios",
+            first.name,
+            name(first),
+            other.name,
+            name(other)
+        ))
     }
 }
 

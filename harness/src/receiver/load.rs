@@ -8,9 +8,10 @@ use std::{
 
 use super::{
     profile::{Action, PLACEHOLDERS, Profile, ReplyTemplate, Rule},
-    raw::RawProfile,
+    raw::{RawLineEndings, RawProfile},
 };
 use crate::scenario::{Diagnostic, FileErrors, deserialize_pruning, parse_document, quoted_list};
+use crate::smtp::LineEndings;
 
 /// The folder of the bundled profiles (`receivers/` at the top of the
 /// workspace the binary was built from).
@@ -206,6 +207,10 @@ fn check(text: &str, path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<P
         file: path.to_path_buf(),
         description: raw.description.map(|d| d.trim().to_string()),
         bulk: raw.bulk,
+        line_endings: match raw.line_endings {
+            RawLineEndings::Strict => LineEndings::Strict,
+            RawLineEndings::Lenient => LineEndings::Lenient,
+        },
         rules,
     })
 }
@@ -371,7 +376,7 @@ reason = "z"
         assert_eq!(
             e,
             [
-                r#"receivers/test.toml:1:1: unknown key "descripton", expected one of "description", "bulk", "rule""#,
+                r#"receivers/test.toml:1:1: unknown key "descripton", expected one of "description", "bulk", "line_endings", "rule""#,
                 r#"receivers/test.toml:4:16: expected one of "pass", "fail", "softfail", "neutral", "none", "temperror", "permerror", found "pas""#,
                 r#"receivers/test.toml:4:23: unknown key "dmarcc", expected one of "spf", "header_from_spf", "dkim", "spf_aligned", "dkim_aligned", "dmarc", "policy", "arc", "fcrdns", "tls", "rfc5322", "list_unsubscribe", "one_click", "bulk""#,
                 r#"receivers/test.toml:5:10: action = "reject" needs a reply, e.g. reply = "550 5.7.1 message refused""#,

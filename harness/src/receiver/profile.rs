@@ -8,8 +8,9 @@ use serde::{
     de::{self, IntoDeserializer, SeqAccess, Visitor},
 };
 
-use crate::report::Disposition;
 use mailharness_auth::{DkimResult, DmarcResult, SpfResult};
+
+use crate::{report::Disposition, smtp::LineEndings};
 
 /// One receiver, as its file describes it.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,6 +23,11 @@ pub struct Profile {
     /// Whether the sender counts as a bulk sender at this receiver unless
     /// the scenario says otherwise (rules may test `bulk`).
     pub bulk: bool,
+    /// How the receiver reads a message's lines: [`LineEndings::Strict`]
+    /// (the default: only `<CRLF>.<CRLF>` ends the data, a bare LF or CR
+    /// refuses the message) or [`LineEndings::Lenient`] (a LF alone ends a
+    /// line, so `<LF>.<CRLF>` ends the data: open to SMTP smuggling).
+    pub line_endings: LineEndings,
     /// In file order. Every rule whose conditions hold applies; the
     /// strictest action decides.
     pub rules: Vec<Rule>,

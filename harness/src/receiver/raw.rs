@@ -12,6 +12,8 @@ pub(super) struct RawProfile {
     #[serde(default)]
     pub bulk: bool,
     #[serde(default)]
+    pub line_endings: RawLineEndings,
+    #[serde(default)]
     pub rule: Vec<Spanned<RawRule>>,
 }
 
@@ -25,4 +27,13 @@ pub(super) struct RawRule {
     pub action: Option<Spanned<Action>>,
     pub reply: Option<Spanned<String>>,
     pub reason: Option<Spanned<String>>,
+}
+
+/// `line_endings`: how the receiver reads the lines of a message.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawLineEndings {
+    #[default]
+    Strict,
+    Lenient,
 }

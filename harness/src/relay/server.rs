@@ -12,7 +12,7 @@ use mock_dns::Catalog;
 use super::{MxFailure, PublishedKeys, RelayConfig, process, publish::publish, ses};
 use crate::{
     keys::KeyError,
-    smtp::{Handler, Reply, ServerConfig, ServerHandle, Transaction, deliver_tls},
+    smtp::{Handler, LineEndings, Reply, ServerConfig, ServerHandle, Transaction, deliver_tls},
 };
 
 /// The SMTP side of the relay: every accepted message is checked,
@@ -232,6 +232,9 @@ impl RelayHandle {
         let handler = RelayHandler::new(config, keys.clone()).map_err(RelayStartError::Resolver)?;
         let server_config = ServerConfig {
             hostname,
+            // The relay passes a message's bytes on as it got them, bare
+            // LFs included; the receiver's reading decides what they do.
+            line_endings: LineEndings::Keep,
             ..ServerConfig::default()
         };
         let server = ServerHandle::start(addr, handler, server_config).await?;

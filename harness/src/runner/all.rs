@@ -2,7 +2,7 @@ use std::{fmt, path::PathBuf, str::FromStr, sync::Arc};
 
 use tokio::sync::Semaphore;
 
-use super::{EnvironmentError, ScenarioRun, run_scenario, save_run};
+use super::{EnvironmentError, ScenarioRun, run_scenario, save_folders, save_run};
 use crate::{
     report::{RelayReport, Reporter, ScenarioReport},
     scenario::Scenario,
@@ -13,7 +13,8 @@ use crate::{
 pub struct RunOptions {
     /// Scenarios running at once, each with its own servers.
     pub jobs: usize,
-    /// Where to save messages, sidecars and zones.
+    /// Where to save messages, sidecars and zones: a folder per scenario
+    /// below it ([`super::save_folders`]).
     pub save: Option<PathBuf>,
     /// Live mode: what `via = "ses"` scenarios send through.
     #[cfg(feature = "live")]
@@ -39,6 +40,17 @@ pub async fn run_all(
     options: &RunOptions,
     reporter: &mut dyn Reporter,
 ) -> Result<Vec<ScenarioRun>, EnvironmentError> {
+    let folders = match &options.save {
+        Some(dir) => save_folders(&scenarios)
+            .map_err(|e| EnvironmentError {
+                scenario: "--save".into(),
+                message: e.to_string(),
+            })?
+            .into_iter()
+            .map(|f| dir.join(f))
+            .collect(),
+        None => Vec::new(),
+    };
     reporter.run_started(scenarios.len());
     let limit = Arc::new(Semaphore::new(options.jobs.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
@@ -66,12 +78,12 @@ pub async fn run_all(
             message: format!("a scenario task failed: {e}"),
         })?;
         reporter.scenario_finished(&run.report);
-        if let Some(dir) = &options.save
+        if let Some(folder) = folders.get(index)
             && run.report.error.is_none()
         {
-            save_run(dir, &run).map_err(|e| EnvironmentError {
+            save_run(folder, &run).map_err(|e| EnvironmentError {
                 scenario: run.report.file.clone(),
-                message: format!("cannot save to {}: {e}", dir.display()),
+                message: format!("cannot save to {}: {e}", folder.display()),
             })?;
         }
         done[index] = Some(run);

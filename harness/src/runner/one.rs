@@ -102,7 +102,9 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         hops.push(handle);
     }
 
-    let message = send::build_message(&scenario.message).map_err(|e| env(e.to_string()))?;
+    // Generated attachments are produced while the message is sent to the
+    // relay; the other senders need the message whole.
+    let outgoing = send::prepare_message(&scenario.message).map_err(|e| env(e.to_string()))?;
     let rcpt_to = send::envelope_recipients(&scenario.message).map_err(|e| env(e.to_string()))?;
     let from_address = send::sender_address(&scenario.message).map_err(|e| env(e.to_string()))?;
     let mut smtp_path = None;
@@ -117,9 +119,10 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             let relay = RelayHandle::start(loopback(), relay_config, &catalog)
                 .await
                 .map_err(|e| env(e.to_string()))?;
-            let reply = send::submit(relay.addr(), APP_HELO, &from_address, &rcpt_to, &message)
-                .await
-                .map_err(|e| env(e.to_string()))?;
+            let reply =
+                send::submit_outgoing(relay.addr(), APP_HELO, &from_address, &rcpt_to, &outgoing)
+                    .await
+                    .map_err(|e| env(e.to_string()))?;
             (reply, Some(relay))
         }
         Sender::Ses(_) => {
@@ -128,6 +131,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             ));
         }
         Sender::Direct(direct) => {
+            let message = outgoing.to_bytes();
             let signed =
                 send::sign_direct(direct, &message, &catalog).map_err(|e| env(e.to_string()))?;
             let mail_from = direct.mail_from.clone().unwrap_or(from_address);
@@ -144,6 +148,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             (reply, None)
         }
         Sender::Smtp(smtp) => {
+            let message = outgoing.to_bytes();
             let submission = super::smtp::Submission {
                 helo: APP_HELO,
                 mail_from: &from_address,
@@ -179,6 +184,9 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
     drop(relay);
     drop(smtp_path);
     drop(hops);
+    // Everything the senders sent has been read: a lenient receiver may
+    // have taken more messages than were sent (SMTP smuggling).
+    let _ = tokio::time::timeout(DELIVERY_TIMEOUT, capture.mailbox().wait_quiet()).await;
     let captured = capture.mailbox().messages();
     // Queries from here on are the receiver's; before, the path's.
     let path_queries = judging_from

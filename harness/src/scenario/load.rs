@@ -362,7 +362,7 @@ impl<'a> Context<'a> {
                 Ok(r) => records.extend(r),
                 Err(errors) => {
                     ok = false;
-                    self.other_files.push(FileErrors {
+                    self.other_files.push(super::quote::guard(FileErrors {
                         path: file.clone(),
                         diagnostics: errors
                             .into_iter()
@@ -373,7 +373,7 @@ impl<'a> Context<'a> {
                                 message: e.message,
                             })
                             .collect(),
-                    });
+                    }));
                 }
             }
         }
@@ -1338,7 +1338,15 @@ impl<'a> Context<'a> {
                     );
                     ok = false;
                 }
-                match std::fs::read(base.join(file.get_ref())) {
+                let path = base.join(file.get_ref());
+                if let Some(message) = std::fs::metadata(&path)
+                    .ok()
+                    .and_then(|m| super::size::raw_error(m.len()))
+                {
+                    self.error(file.span(), message);
+                    return None;
+                }
+                match std::fs::read(&path) {
                     Ok(bytes) => Some(bytes),
                     Err(e) => {
                         self.error(
@@ -1433,15 +1441,26 @@ impl<'a> Context<'a> {
             }
         }
         let mut attachments = Vec::new();
+        let mut sizes = Vec::new();
         for a in raw.attachments {
             let data = match (&a.size, &a.path) {
-                (Some(size), None) => AttachmentData::Generated(*size.get_ref()),
+                (Some(size), None) => {
+                    sizes.push(super::size::Attachment {
+                        size: *size.get_ref(),
+                        span: size.span(),
+                    });
+                    AttachmentData::Generated(*size.get_ref())
+                }
                 (None, Some(path)) => {
                     let file = base.join(path.get_ref());
                     if !file.is_file() {
                         self.error(path.span(), format!("no such file \"{}\"", file.display()));
                         ok = false;
                     }
+                    sizes.push(super::size::Attachment {
+                        size: std::fs::metadata(&file).map_or(0, |m| m.len()),
+                        span: path.span(),
+                    });
                     AttachmentData::File(file)
                 }
                 _ => {
@@ -1460,6 +1479,14 @@ impl<'a> Context<'a> {
                     .unwrap_or_else(|| "application/octet-stream".into()),
                 data,
             });
+        }
+        let text = [&raw.text, &raw.html]
+            .iter()
+            .map(|t| t.as_ref().map_or(0, |t| t.len() as u64))
+            .sum();
+        for (span, message) in super::size::attachment_errors(text, &sizes) {
+            self.error(span, message);
+            ok = false;
         }
         ok.then(|| MessageSpec {
             other_from,
@@ -1520,10 +1547,15 @@ impl<'a> Context<'a> {
                 }
                 Ok(profile) => profiles.push(profile),
                 Err(errors) => {
-                    self.other_files.push(errors);
+                    self.other_files.push(super::quote::guard(errors));
                     ok = false;
                 }
             }
+        }
+        if let Some(conflict) = Receivers::line_endings_conflict(&profiles) {
+            let span = raw.profiles.as_ref().map_or(0..0, |p| p.span());
+            self.error(span, conflict);
+            ok = false;
         }
         ok.then_some(Receivers {
             profiles,
@@ -1766,19 +1798,7 @@ const RECORD_TYPES: &[&str] = &["A", "AAAA", "MX", "TXT", "CNAME", "PTR", "NS", 
 /// A zone file's origin when it has no `$ORIGIN`: its name without the
 /// `.zone` / `.db` extension (`example.com.zone` → `example.com.`).
 fn default_origin(file: &Path) -> String {
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = name
-        .strip_suffix(".zone")
-        .or_else(|| name.strip_suffix(".db"))
-        .unwrap_or(&name);
-    if stem.contains('.') {
-        mock_dns::normalize_name(stem)
-    } else {
-        ".".to_string()
-    }
+    mock_dns::origin_for_file(file)
 }
 
 /// The domain of `user@domain` or `Name <user@domain>`, lowercase.
@@ -1853,7 +1873,9 @@ fn is_ses_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-fn is_region(region: &str) -> bool {
+/// Whether `region` looks like an AWS region name (`us-east-1`,
+/// `ap-northeast-1`, `us-gov-west-1`).
+pub fn is_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
         && parts.iter().all(|p| {

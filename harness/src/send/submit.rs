@@ -3,8 +3,15 @@ use std::net::SocketAddr;
 use lettre::{
     Address,
     address::Envelope,
-    transport::smtp::{client::AsyncSmtpConnection, extension::ClientId},
+    transport::smtp::{
+        client::AsyncSmtpConnection,
+        commands::{Data, Mail, Rcpt},
+        extension::{ClientId, Extension, MailBodyParameter, MailParameter},
+        response::Response,
+    },
 };
+
+use super::Outgoing;
 
 /// The relay's final answer to the message.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -63,6 +70,85 @@ pub async fn submit(
     let data = message.strip_suffix(b"\r\n").unwrap_or(message);
     let result = connection.send(&envelope, data).await;
     let _ = connection.quit().await;
+    reply(result, addr)
+}
+
+/// [`submit`] for an [`Outgoing`] message: its generated attachments are
+/// produced while they are written to the relay, a chunk at a time, so
+/// the sender never holds the whole message. The same commands as
+/// lettre's `send` (MAIL with SMTPUTF8 and BODY=8BITMIME where needed,
+/// RCPT, DATA), the same dot-stuffing.
+pub async fn submit_outgoing(
+    addr: SocketAddr,
+    helo: &str,
+    mail_from: &str,
+    rcpt_to: &[String],
+    message: &Outgoing,
+) -> Result<SubmitReply, SubmitError> {
+    let parse = |a: &str| {
+        a.parse::<Address>()
+            .map_err(|e| SubmitError::Envelope(format!("{a:?}: {e}")))
+    };
+    let from = parse(mail_from)?;
+    let to: Vec<Address> = rcpt_to.iter().map(|r| parse(r)).collect::<Result<_, _>>()?;
+    let mut connection = AsyncSmtpConnection::connect_tokio1(
+        addr,
+        Some(std::time::Duration::from_secs(60)),
+        &ClientId::Domain(helo.to_string()),
+        None,
+        None,
+    )
+    .await
+    .map_err(|e| SubmitError::Connect {
+        addr,
+        reason: e.to_string(),
+    })?;
+    let mut params = Vec::new();
+    let info = connection.server_info();
+    if !(mail_from.is_ascii() && rcpt_to.iter().all(|r| r.is_ascii())) {
+        if !info.supports_feature(Extension::SmtpUtfEight) {
+            return Err(SubmitError::Envelope(
+                "non-ASCII addresses, and the relay does not offer SMTPUTF8".into(),
+            ));
+        }
+        params.push(MailParameter::SmtpUtfEight);
+    }
+    if !message.is_ascii() && info.supports_feature(Extension::EightBitMime) {
+        params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    // lettre ends the data with CRLF "." CRLF itself: the message goes
+    // without its final line break so the bytes arrive unchanged.
+    let ends_with_crlf = message
+        .chunks()
+        .last()
+        .is_some_and(|c| c.ends_with(b"\r\n"));
+    let total = message.len();
+    let mut sent = 0u64;
+    let chunks = message.chunks().map(move |mut chunk| {
+        sent += chunk.len() as u64;
+        if ends_with_crlf && sent == total {
+            chunk.truncate(chunk.len() - 2);
+        }
+        chunk
+    });
+    let result: Result<Response, lettre::transport::smtp::Error> = async {
+        connection.command(Mail::new(Some(from), params)).await?;
+        for rcpt in to {
+            connection.command(Rcpt::new(rcpt, Vec::new())).await?;
+        }
+        connection.command(Data).await?;
+        connection.message_iter(chunks).await
+    }
+    .await;
+    let _ = connection.quit().await;
+    reply(result, addr)
+}
+
+/// The relay's final answer, or why there is none.
+fn reply(
+    result: Result<Response, lettre::transport::smtp::Error>,
+    addr: SocketAddr,
+) -> Result<SubmitReply, SubmitError> {
     Ok(match result {
         Ok(response) => SubmitReply {
             accepted: response.is_positive(),

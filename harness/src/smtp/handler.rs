@@ -67,4 +67,8 @@ pub trait Handler: Send + Sync + 'static {
     fn rcpt(&self, _tx: &Transaction, _rcpt: &str) -> Option<Reply> {
         None
     }
+
+    /// Called when a connection is accepted (`true`) and when it is over
+    /// (`false`), however it ends; default: nothing.
+    fn connection(&self, _open: bool) {}
 }

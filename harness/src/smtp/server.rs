@@ -13,6 +13,11 @@ use tokio::task::JoinSet;
 use super::session;
 use super::{Handler, Reply};
 
+/// The largest message the harness's SMTP servers (relay, hops, capture)
+/// accept by default: 50 MiB. Scenario files are checked against it when
+/// they are loaded.
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 50 * 1024 * 1024;
+
 /// How a server presents itself and what it accepts.
 ///
 /// The limits bound what one client can make the server hold: a message
@@ -20,7 +25,8 @@ use super::{Handler, Reply};
 /// `452 4.5.3`), a command line (`max_line_length`, `500 5.5.2`), the
 /// time a connection may sit silent (`idle_timeout`, `421 4.4.2` and
 /// close) and the connections served at once (`max_connections`,
-/// `421 4.7.0` and close for the ones over the cap).
+/// `421 4.7.0` and close for the ones over the cap). `line_endings` says
+/// how a message's lines are read.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// The name in the greeting and the EHLO reply.
@@ -49,13 +55,44 @@ pub struct ServerConfig {
     pub greeting: String,
     /// STARTTLS: offered in the EHLO reply when set. Default `None`.
     pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    /// How line endings in a message are read after DATA: what ends the
+    /// message, and what a bare LF or CR does. Default
+    /// [`LineEndings::Strict`].
+    pub line_endings: LineEndings,
+}
+
+/// How a server reads the lines of a message after DATA. RFC 5321 §2.3.8
+/// allows CRLF alone as a line ending and `<CRLF>.<CRLF>` alone as the end
+/// of the data; servers that also took a LF alone made SMTP smuggling
+/// possible (CVE-2023-51764, -51765, -51766): a relay that passes bare LFs
+/// on lets `<LF>.<CRLF>` end the message early at such a receiver, and
+/// what follows is read as the commands of a second, forged message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LineEndings {
+    /// Only CRLF ends a line and only `<CRLF>.<CRLF>` ends the data; a
+    /// message holding a bare LF or a bare CR is read to its end and
+    /// refused with `550 5.5.2 Error: bare <LF> received` (or `<CR>`), as
+    /// Postfix's `smtpd_forbid_bare_newline = reject` does. The receiving
+    /// side's default.
+    #[default]
+    Strict,
+    /// Only CRLF ends a line and only `<CRLF>.<CRLF>` ends the data; bare
+    /// LFs and CRs are message bytes, kept as received (and not
+    /// dot-unstuffed after). What the built-in relay and hops do: they
+    /// pass the message on, and the receiver's reading decides.
+    Keep,
+    /// A LF alone ends a line too, so `<LF>.<LF>` and `<LF>.<CRLF>` end the
+    /// data and a line after a bare LF is dot-unstuffed: the reading of
+    /// Postfix before 3.9 (without `smtpd_forbid_bare_newline`) and other
+    /// MTAs of 2023, which SMTP smuggling needs. Bare LFs are kept.
+    Lenient,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             hostname: "localhost".to_string(),
-            max_message_size: 50 * 1024 * 1024,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             max_recipients: 1000,
             max_line_length: 4096,
             idle_timeout: Duration::from_secs(300),
@@ -63,6 +100,7 @@ impl Default for ServerConfig {
             accept_proxy: false,
             greeting: "mailharness".to_string(),
             tls: None,
+            line_endings: LineEndings::Strict,
         }
     }
 }

@@ -22,6 +22,16 @@ pub(super) async fn serve<H: Handler>(
     handler: Arc<H>,
     config: Arc<ServerConfig>,
 ) {
+    // Tells the handler the connection is over when dropped, even when the
+    // server aborts the task.
+    struct Open<H: Handler>(Arc<H>);
+    impl<H: Handler> Drop for Open<H> {
+        fn drop(&mut self) {
+            self.0.connection(false);
+        }
+    }
+    handler.connection(true);
+    let _open = Open(Arc::clone(&handler));
     // An I/O error means the client is gone or the socket failed: there is
     // nobody left to reply to, and nothing was delivered for a message
     // still in progress.
@@ -304,7 +314,11 @@ impl<H: Handler> Session<H> {
             return Ok(Flow::Continue);
         }
         wire.queue(&Reply::new(354, "End data with <CR><LF>.<CR><LF>"));
-        let reply = match wire.read_message(self.config.max_message_size).await {
+        let endings = self.config.line_endings;
+        let reply = match wire
+            .read_message(self.config.max_message_size, endings)
+            .await
+        {
             Err(error) if is_idle_timeout(&error) => {
                 self.reset();
                 wire.queue(&idle_timeout());
@@ -315,6 +329,7 @@ impl<H: Handler> Session<H> {
             Ok(Message::TooBig) => {
                 Reply::new(552, "5.3.4 message exceeds fixed maximum message size")
             }
+            Ok(Message::Bare(bare)) => bare.reply(),
             Ok(Message::Complete(data)) => {
                 let mut tx = self.tx.clone();
                 tx.data = data;
@@ -365,6 +380,7 @@ mod tests {
             accept_proxy: true,
             greeting: "ready".into(),
             tls: None,
+            line_endings: crate::smtp::LineEndings::Strict,
         }
     }
 
@@ -424,7 +440,7 @@ mod tests {
     async fn one_message() {
         let (replies, delivered) = converse(
             "EHLO c.test\r\nMAIL FROM:<a@b.test> BODY=8BITMIME\r\nRCPT TO:<c@d.test>\r\n\
-             DATA\r\nSubject: hi\r\n\r\n..x\nbare\r\n.\r\nQUIT\r\n",
+             DATA\r\nSubject: hi\r\n\r\n..x\r\nline\r\n.\r\nQUIT\r\n",
         )
         .await;
         assert_eq!(
@@ -450,7 +466,34 @@ mod tests {
             [("BODY".to_string(), Some("8BITMIME".to_string()))]
         );
         assert_eq!(tx.rcpt_to, ["c@d.test"]);
-        assert_eq!(tx.data, b"Subject: hi\r\n\r\n.x\nbare\r\n");
+        assert_eq!(tx.data, b"Subject: hi\r\n\r\n.x\r\nline\r\n");
+    }
+
+    #[tokio::test]
+    async fn a_bare_lf_refuses_the_message_and_the_session_goes_on() {
+        let (replies, delivered) = converse(
+            "EHLO c.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\n\
+             DATA\r\nSubject: hi\r\n\r\nx\n.\r\nMAIL FROM:<evil@e.test>\r\n\r\n.\r\n\
+             MAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nDATA\r\nok\r\n.\r\n",
+        )
+        .await;
+        assert_eq!(
+            replies[6..],
+            [
+                "250 2.1.0 Ok",
+                "250 2.1.5 Ok",
+                "354 End data with <CR><LF>.<CR><LF>",
+                "550 5.5.2 Error: bare <LF> received",
+                "250 2.1.0 Ok",
+                "250 2.1.5 Ok",
+                "354 End data with <CR><LF>.<CR><LF>",
+                "250 2.0.0 Ok: queued",
+            ]
+        );
+        let [tx] = &delivered[..] else {
+            panic!("{delivered:?}")
+        };
+        assert_eq!(tx.data, b"ok\r\n");
     }
 
     #[tokio::test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
-use super::Reply;
+use super::{LineEndings, Reply};
 
 /// The outcome of reading one line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,8 +29,105 @@ pub(super) enum Message {
     /// The final `.` arrived but the message was larger than the maximum;
     /// nothing was kept.
     TooBig,
+    /// The final `.` arrived but the message held a bare LF or CR, which
+    /// [`LineEndings::Strict`] refuses; nothing was kept.
+    Bare(BareNewline),
     /// The stream ended before the final `.`.
     Closed,
+}
+
+/// A line ending that is not CRLF.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum BareNewline {
+    /// A LF without a CR before it.
+    Lf,
+    /// A CR without a LF after it.
+    Cr,
+}
+
+impl BareNewline {
+    /// The refusal, in the words of Postfix's `smtpd_forbid_bare_newline`.
+    pub(super) fn reply(self) -> Reply {
+        let what = match self {
+            BareNewline::Lf => "<LF>",
+            BareNewline::Cr => "<CR>",
+        };
+        Reply::new(550, format!("5.5.2 Error: bare {what} received"))
+    }
+}
+
+/// One LF-terminated piece of a message as [`read_chunk`] reads it: what
+/// the line-ending rules need to know, even of bytes that were not kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Chunk {
+    pub read: LineRead,
+    /// The byte before the final LF was a CR.
+    pub crlf: bool,
+    /// The chunk holds a CR that no LF follows.
+    pub bare_cr: bool,
+}
+
+/// [`read_line`] that also tells how the chunk ends and whether it holds a
+/// bare CR, looking at every byte, kept or not.
+pub(super) async fn read_chunk<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<Chunk> {
+    let mut kept = 0;
+    let mut overflow = false;
+    let mut prev = None;
+    let mut bare_cr = false;
+    loop {
+        let available = reader.fill_buf().await?;
+        if available.is_empty() {
+            return Ok(Chunk {
+                read: LineRead::Eof,
+                crlf: false,
+                bare_cr,
+            });
+        }
+        let (chunk, complete) = match available.iter().position(|&b| b == b'\n') {
+            Some(lf) => (&available[..=lf], true),
+            None => (available, false),
+        };
+        let mut crlf = false;
+        for &b in chunk {
+            if prev == Some(b'\r') {
+                if b == b'\n' {
+                    crlf = true;
+                } else {
+                    bare_cr = true;
+                }
+            }
+            prev = Some(b);
+        }
+        if !overflow {
+            let room = limit - kept;
+            if chunk.len() <= room {
+                out.extend_from_slice(chunk);
+                kept += chunk.len();
+            } else {
+                out.extend_from_slice(&chunk[..room]);
+                kept = limit;
+                overflow = true;
+            }
+        }
+        let consumed = chunk.len();
+        reader.consume(consumed);
+        if complete {
+            let read = if overflow {
+                LineRead::TooLong
+            } else {
+                LineRead::Line
+            };
+            return Ok(Chunk {
+                read,
+                crlf,
+                bare_cr,
+            });
+        }
+    }
 }
 
 /// Appends one line (LF included) to `out`, keeping at most `limit` bytes
@@ -149,55 +246,86 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         }
     }
 
-    /// Reads a message after the 354 reply, up to the line `.` (`.\r\n` or
-    /// `.\n`). Lines keep their bytes exactly as received (a bare LF stays
-    /// a bare LF); a line starting with `.` loses that first dot (RFC 5321
-    /// §4.5.2). Memory stays within `max_size` plus a few bytes: once the
-    /// message is larger than `max_size` the rest is read and dropped.
-    pub(super) async fn read_message(&mut self, max_size: usize) -> io::Result<Message> {
+    /// [`read_chunk`] with the flushing and the idle timeout of
+    /// [`Wire::read_line`].
+    async fn read_chunk(&mut self, out: &mut Vec<u8>, limit: usize) -> io::Result<Chunk> {
+        if !self.reader.buffer().contains(&b'\n') {
+            self.flush().await?;
+        }
+        let read = read_chunk(&mut self.reader, out, limit);
+        match self.idle_timeout {
+            None => read.await,
+            Some(timeout) => tokio::time::timeout(timeout, read)
+                .await
+                .unwrap_or_else(|_| Err(io::Error::new(io::ErrorKind::TimedOut, "idle timeout"))),
+        }
+    }
+
+    /// Reads a message after the 354 reply, up to its end as `endings`
+    /// reads it (`<CRLF>.<CRLF>`; with [`LineEndings::Lenient`] also
+    /// `<LF>.<LF>` and `<LF>.<CRLF>`). Bytes are kept exactly as received;
+    /// a line starting with `.` loses that first dot (RFC 5321 §4.5.2),
+    /// where a line is what follows a CRLF (or, leniently, any LF).
+    /// [`LineEndings::Strict`] refuses a message holding a bare LF or CR
+    /// once it has been read to its end. Memory stays within `max_size`
+    /// plus a few bytes: once the message is larger than `max_size`, or
+    /// refused, the rest is read and dropped.
+    pub(super) async fn read_message(
+        &mut self,
+        max_size: usize,
+        endings: LineEndings,
+    ) -> io::Result<Message> {
         // Room for the terminator line and a stuffing dot beyond `max_size`,
         // so that the terminator is always recognised.
         const SLACK: usize = 3;
         let mut data = Vec::new();
-        let mut too_big = false;
+        let mut refused: Option<Message> = None;
         let mut scratch = Vec::with_capacity(SLACK);
+        let mut line_start = true;
         loop {
-            let (buffer, limit) = if too_big {
-                scratch.clear();
-                (&mut scratch, SLACK)
-            } else {
+            let keeping = refused.is_none();
+            let (buffer, limit) = if keeping {
                 let limit = (max_size - data.len()).saturating_add(SLACK);
                 (&mut data, limit)
+            } else {
+                scratch.clear();
+                (&mut scratch, SLACK)
             };
             let start = buffer.len();
-            match self.read_line(buffer, limit).await? {
+            let chunk = self.read_chunk(buffer, limit).await?;
+            let whole = match chunk.read {
                 LineRead::Eof => return Ok(Message::Closed),
-                LineRead::TooLong => {
-                    // Longer than the terminator: part of an oversized message.
-                    too_big = true;
-                    data = Vec::new();
-                    continue;
+                // Longer than the terminator: part of an oversized message.
+                LineRead::TooLong => false,
+                LineRead::Line => true,
+            };
+            if whole && line_start {
+                let line = &buffer[start..];
+                if line == b".\r\n" || (endings == LineEndings::Lenient && line == b".\n") {
+                    buffer.truncate(start);
+                    break;
                 }
-                LineRead::Line => {}
             }
-            let line = &buffer[start..];
-            if line == b".\r\n" || line == b".\n" {
-                buffer.truncate(start);
-                break;
-            }
-            if line.starts_with(b".") {
+            if keeping && line_start && buffer.get(start) == Some(&b'.') {
                 buffer.remove(start);
             }
-            if !too_big && data.len() > max_size {
-                too_big = true;
-                data = Vec::new();
+            if refused.is_none() {
+                refused = if !whole || data.len() > max_size {
+                    Some(Message::TooBig)
+                } else if endings == LineEndings::Strict && !chunk.crlf {
+                    Some(Message::Bare(BareNewline::Lf))
+                } else if endings == LineEndings::Strict && chunk.bare_cr {
+                    Some(Message::Bare(BareNewline::Cr))
+                } else {
+                    None
+                };
+                if refused.is_some() {
+                    data = Vec::new();
+                }
             }
+            line_start = chunk.crlf || endings == LineEndings::Lenient;
         }
-        Ok(if too_big {
-            Message::TooBig
-        } else {
-            Message::Complete(data)
-        })
+        Ok(refused.unwrap_or(Message::Complete(data)))
     }
 }
 
@@ -246,45 +374,92 @@ mod tests {
         );
     }
 
-    async fn message(input: &[u8], max_size: usize) -> (Message, Vec<u8>) {
+    async fn message_with(
+        input: &[u8],
+        max_size: usize,
+        endings: LineEndings,
+    ) -> (Message, Vec<u8>) {
         let (mut client, server) = tokio::io::duplex(1 << 16);
         client.write_all(input).await.unwrap();
         client.shutdown().await.unwrap();
         let mut wire = Wire::new(server);
-        let message = wire.read_message(max_size).await.unwrap();
+        let message = wire.read_message(max_size, endings).await.unwrap();
         let mut rest = Vec::new();
         wire.reader.read_to_end(&mut rest).await.unwrap();
         (message, rest)
     }
 
-    #[tokio::test]
-    async fn message_is_unstuffed_and_exact() {
-        let (read, rest) = message(b"A: b\r\n\r\n..dot\r\n.x\nbare\n\r\n.\r\nQUIT\r\n", 1000).await;
-        assert_eq!(
-            read,
-            Message::Complete(b"A: b\r\n\r\n.dot\r\nx\nbare\n\r\n".to_vec())
-        );
-        assert_eq!(rest, b"QUIT\r\n");
+    async fn message(input: &[u8], max_size: usize) -> (Message, Vec<u8>) {
+        message_with(input, max_size, LineEndings::Strict).await
+    }
+
+    fn complete(bytes: &[u8]) -> Message {
+        Message::Complete(bytes.to_vec())
     }
 
     #[tokio::test]
-    async fn bare_lf_terminator() {
+    async fn message_is_unstuffed_and_exact() {
+        let (read, rest) = message(b"A: b\r\n\r\n..dot\r\n.x\r\n\r\n.\r\nQUIT\r\n", 1000).await;
+        assert_eq!(read, complete(b"A: b\r\n\r\n.dot\r\nx\r\n\r\n"));
+        assert_eq!(rest, b"QUIT\r\n");
+    }
+
+    /// SMTP smuggling: `<LF>.<CRLF>` and `<LF>.<LF>` in the middle of a
+    /// message, then the commands of a second one.
+    const SMUGGLED: &[u8] = b"a\r\n\n.\r\nMAIL FROM:<x@y>\r\nDATA\r\nb\n.\n\r\n.\r\nQUIT\r\n";
+
+    #[tokio::test]
+    async fn strict_ends_only_at_crlf_dot_crlf_and_refuses_bare_lf() {
+        let (read, rest) = message(SMUGGLED, 1000).await;
+        assert_eq!(read, Message::Bare(BareNewline::Lf));
+        assert_eq!(rest, b"QUIT\r\n");
         let (read, _) = message(b"a\n.\n", 1000).await;
-        assert_eq!(read, Message::Complete(b"a\n".to_vec()));
+        assert_eq!(read, Message::Closed);
+        let (read, rest) = message(b"a\rb\r\n.\r\nNOOP\r\n", 1000).await;
+        assert_eq!(read, Message::Bare(BareNewline::Cr));
+        assert_eq!(rest, b"NOOP\r\n");
+        let (read, _) = message(b".\r\r\n.\r\n", 1000).await;
+        assert_eq!(read, Message::Bare(BareNewline::Cr));
+    }
+
+    #[tokio::test]
+    async fn keep_ends_only_at_crlf_dot_crlf_and_keeps_bare_lf() {
+        let (read, rest) = message_with(SMUGGLED, 1000, LineEndings::Keep).await;
+        assert_eq!(
+            read,
+            complete(b"a\r\n\n.\r\nMAIL FROM:<x@y>\r\nDATA\r\nb\n.\n\r\n")
+        );
+        assert_eq!(rest, b"QUIT\r\n");
+        // No line starts after a bare LF: its dot stays.
+        let (read, _) = message_with(b"x\n..y\r\n..z\r\n.\r\n", 1000, LineEndings::Keep).await;
+        assert_eq!(read, complete(b"x\n..y\r\n.z\r\n"));
+        let (read, _) = message_with(b".\r\r\n. \r\n..\r\n.\r\n", 1000, LineEndings::Keep).await;
+        assert_eq!(read, complete(b"\r\r\n \r\n.\r\n"));
+    }
+
+    #[tokio::test]
+    async fn lenient_ends_at_a_bare_lf_dot() {
+        let (read, rest) = message_with(SMUGGLED, 1000, LineEndings::Lenient).await;
+        assert_eq!(read, complete(b"a\r\n\n"));
+        assert_eq!(rest, b"MAIL FROM:<x@y>\r\nDATA\r\nb\n.\n\r\n.\r\nQUIT\r\n");
+        let (read, _) = message_with(b"a\n.\n", 1000, LineEndings::Lenient).await;
+        assert_eq!(read, complete(b"a\n"));
+        let (read, _) = message_with(b"x\n..y\r\n.\r\n", 1000, LineEndings::Lenient).await;
+        assert_eq!(read, complete(b"x\n.y\r\n"));
     }
 
     #[tokio::test]
     async fn dot_lookalikes_are_not_terminators() {
-        let (read, _) = message(b".\r\r\n. \r\n..\r\n.\r\n", 1000).await;
-        assert_eq!(read, Message::Complete(b"\r\r\n \r\n.\r\n".to_vec()));
+        let (read, _) = message(b". \r\n..\r\n.x.\r\n.\r\n", 1000).await;
+        assert_eq!(read, complete(b" \r\n.\r\nx.\r\n"));
     }
 
     #[tokio::test]
     async fn size_limit_is_exact() {
         let (read, _) = message(b"12345678\r\n.\r\n", 10).await;
-        assert_eq!(read, Message::Complete(b"12345678\r\n".to_vec()));
+        assert_eq!(read, complete(b"12345678\r\n"));
         let (read, _) = message(b"..2345678\r\n.\r\n", 10).await;
-        assert_eq!(read, Message::Complete(b".2345678\r\n".to_vec()));
+        assert_eq!(read, complete(b".2345678\r\n"));
         let (read, rest) = message(b"123456789\r\n.\r\nNOOP\r\n", 10).await;
         assert_eq!(read, Message::TooBig);
         assert_eq!(rest, b"NOOP\r\n");
@@ -295,6 +470,30 @@ mod tests {
         let (read, rest) = message(&long, 10).await;
         assert_eq!(read, Message::TooBig);
         assert_eq!(rest, b"NOOP\r\n");
+        // A long line ending in a bare LF, then a dot after it: not the end.
+        let long = [vec![b'x'; 100], b"\n.\r\nmore\r\n.\r\nNOOP\r\n".to_vec()].concat();
+        let (read, rest) = message(&long, 10).await;
+        assert_eq!(read, Message::TooBig);
+        assert_eq!(rest, b"NOOP\r\n");
+    }
+
+    #[tokio::test]
+    async fn chunks_see_bytes_across_buffer_boundaries() {
+        let mut reader = BufReader::with_capacity(2, &b"ab\r\ncd\rx\n\n"[..]);
+        let mut out = Vec::new();
+        let first = read_chunk(&mut reader, &mut out, 1).await.unwrap();
+        assert_eq!(
+            first,
+            Chunk {
+                read: LineRead::TooLong,
+                crlf: true,
+                bare_cr: false
+            }
+        );
+        let second = read_chunk(&mut reader, &mut out, 100).await.unwrap();
+        assert!(!second.crlf && second.bare_cr, "{second:?}");
+        let third = read_chunk(&mut reader, &mut out, 100).await.unwrap();
+        assert!(!third.crlf && !third.bare_cr, "{third:?}");
     }
 
     #[tokio::test]
