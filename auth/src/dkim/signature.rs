@@ -124,16 +124,32 @@ pub enum SignatureError {
     QueryMethod { found: String },
     #[error("x={expiration} is not after t={timestamp} (RFC 6376 §3.5)")]
     ExpiresBeforeSigned { timestamp: u64, expiration: u64 },
+    // The distances are rounded (`about`), so that a verdict does not
+    // change with the second it was reached in.
     #[error(
-        "signature expired: x={expiration} is {} s before now ({now}), past the {} s allowance for clock drift (RFC 6376 §3.5, §6.1.1)",
-        now.saturating_sub(*expiration), super::CLOCK_SKEW
+        "signature expired: x= lies {} in the past, beyond the {} s allowance for clock drift (RFC 6376 §3.5, §6.1.1)",
+        about(now.saturating_sub(*expiration)), super::CLOCK_SKEW
     )]
     Expired { expiration: u64, now: u64 },
     #[error(
-        "timestamp in the future: t={timestamp} is {} s after now ({now}), past the {} s allowance for clock drift (RFC 6376 §3.5)",
-        timestamp.saturating_sub(*now), super::CLOCK_SKEW
+        "timestamp in the future: t= lies {} ahead, beyond the {} s allowance for clock drift (RFC 6376 §3.5)",
+        about(timestamp.saturating_sub(*now)), super::CLOCK_SKEW
     )]
     FutureTimestamp { timestamp: u64, now: u64 },
+}
+
+/// A duration in words, rounded: minutes under two hours, hours under two
+/// days, days beyond.
+fn about(seconds: u64) -> String {
+    const HOUR: u64 = 3600;
+    const DAY: u64 = 24 * HOUR;
+    if seconds < 2 * HOUR {
+        format!("about {} min", (seconds + 30) / 60)
+    } else if seconds < 2 * DAY {
+        format!("about {} h", (seconds + HOUR / 2) / HOUR)
+    } else {
+        format!("about {} days", (seconds + DAY / 2) / DAY)
+    }
 }
 
 /// The tags RFC 6376 §3.5 marks REQUIRED, in the order it lists them.
@@ -713,8 +729,11 @@ mod tests {
             sig.check_time(5000)
                 .unwrap_err()
                 .to_string()
-                .starts_with("signature expired: x=2000 is 3000 s before now (5000)")
+                .starts_with("signature expired: x= lies about 50 min in the past")
         );
+        assert_eq!(about(7199), "about 120 min");
+        assert_eq!(about(86_401), "about 24 h");
+        assert_eq!(about(3 * 86_400 - 5), "about 3 days");
     }
 
     #[test]
