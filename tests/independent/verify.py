@@ -199,6 +199,10 @@ def check_dkim(message, dnsfunc):
         verifier = dkim.DKIM(message)
         try:
             result = "pass" if verifier.verify(idx=idx, dnsfunc=dnsfunc) else "fail"
+        except dkim.DnsTimeoutError:
+            # The key could not be fetched this time (RFC 6376 section
+            # 6.1.2: TEMPFAIL).
+            result = "temperror"
         except dkim.ValidationError:
             # The body hash or a tag failed to validate.
             result = "fail"

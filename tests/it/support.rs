@@ -133,8 +133,14 @@ pub struct MockDnsProcess {
 
 impl MockDnsProcess {
     pub fn start(zone: &Path, log: &Path) -> Self {
+        Self::start_with_faults(zone, &[], log)
+    }
+
+    /// [`MockDnsProcess::start`] with `faults` (`NAME[/TYPE]=KIND` each).
+    pub fn start_with_faults(zone: &Path, faults: &[String], log: &Path) -> Self {
         let child = std::process::Command::new(mock_dns_bin())
             .args(["--listen", "127.0.0.1:0", "--log"])
+            .args(faults.iter().flat_map(|f| ["--fault", f.as_str()]))
             .arg(zone)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())

@@ -122,6 +122,7 @@ fn settle(
             captured: Vec::new(),
             stored: Vec::new(),
             zone_file: String::new(),
+            dns_faults: Vec::new(),
             query_log: Vec::new(),
         },
     }

@@ -200,6 +200,7 @@ pub async fn run_live_scenario(
         captured: Vec::new(),
         stored,
         zone_file: String::new(),
+        dns_faults: Vec::new(),
         query_log: Vec::new(),
     })
 }

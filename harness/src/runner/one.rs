@@ -37,6 +37,10 @@ pub struct ScenarioRun {
     pub captured: Vec<Captured>,
     pub stored: Vec<Vec<u8>>,
     pub zone_file: String,
+    /// The scenario's DNS faults, each as `mock-dns --fault` takes it
+    /// (`NAME[/TYPE]=KIND`), so that a saved zone can be served as the
+    /// receiver met it.
+    pub dns_faults: Vec<String>,
     pub query_log: Vec<mock_dns::QueryLogEntry>,
 }
 
@@ -299,6 +303,22 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         captured,
         stored,
         zone_file: catalog.to_zone_file(),
+        dns_faults: scenario
+            .dns
+            .faults
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}{}={}",
+                    f.name,
+                    f.rtype
+                        .as_deref()
+                        .map(|t| format!("/{t}"))
+                        .unwrap_or_default(),
+                    f.fault.name()
+                )
+            })
+            .collect(),
         query_log,
     })
 }

@@ -255,6 +255,10 @@ pub fn save_run(folder: &Path, run: &ScenarioRun) -> std::io::Result<PathBuf> {
         )?;
     }
     std::fs::write(folder.join("zone.db"), &run.zone_file)?;
+    if !run.dns_faults.is_empty() {
+        let faults: String = run.dns_faults.iter().map(|f| format!("{f}\n")).collect();
+        std::fs::write(folder.join("dns-faults"), faults)?;
+    }
     let log: String = run
         .query_log
         .iter()
