@@ -8,13 +8,13 @@ use std::{
 
 use crate::{
     exit,
-    relay::{ses, user_records},
     report::{
         AggregateReporter, FanOut, HtmlReporter, HumanReporter, JsonReporter, JunitReporter,
         ProgressReporter, Reporter, RunReport, Style,
     },
     runner::{RunOptions, Selection, run_all},
     scenario::{self, FileErrors, Scenario},
+    ses::{self, user_records},
 };
 
 mod diff;

@@ -13,6 +13,8 @@
 //! - [`scenario`]: the scenario file format: load, validate, diagnostics.
 //! - [`smtp`]: the server side of SMTP shared by the relay and the capture.
 //! - [`relay`]: the built-in SES-like relay.
+//! - [`ses`]: what Amazon SES does, as data (formats, selectors, tokens,
+//!   ranges, the records it asks users to publish).
 //! - [`mta`]: real MTAs as the relay: a managed Postfix + OpenDKIM, and
 //!   the egress declaration for any SMTP relay.
 //! - [`send`]: the sender that puts a scenario's message into a relay.
@@ -49,5 +51,6 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod send;
+pub mod ses;
 pub mod smtp;
 pub mod verify;

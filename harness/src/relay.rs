@@ -4,7 +4,6 @@
 //! the MAIL FROM MX-failure fallback) and delivers it onward over SMTP.
 //!
 //! - `config`: the identity configuration the relay emulates.
-//! - `ses`: SES's observable conventions (ids, selectors, tokens, ranges).
 //! - `publish`: the amazonses.com side of DNS, as SES publishes it.
 //! - `process`: the rewrite and signing of one message.
 //! - `server`: the SMTP handler and the running relay.
@@ -13,8 +12,7 @@ mod config;
 mod process;
 mod publish;
 mod server;
-pub mod ses;
 
 pub use config::{MxFailure, RelayConfig, SesIdentity};
-pub use publish::{PublishedKeys, publish, reverse_name, user_records};
+pub use publish::{PublishedKeys, publish, reverse_name};
 pub use server::{RelayHandle, RelayHandler, RelayStartError};

@@ -7,7 +7,7 @@ use mail_auth::hickory_resolver::{
 use mock_dns::{RData as ZoneData, Record};
 
 use super::identity::IdentityAttributes;
-use crate::relay::ses;
+use crate::ses;
 
 const TTL: u32 = 300;
 

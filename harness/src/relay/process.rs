@@ -1,9 +1,10 @@
 //! What SES does to one message: replace Message-ID and Date, add its own
 //! headers, and sign (author signature first, then `d=amazonses.com`).
 
-use super::{PublishedKeys, RelayConfig, ses};
+use super::{PublishedKeys, RelayConfig};
 use crate::headers::{field_name, header_fields, split_header};
 use crate::keys::sign;
+use crate::ses;
 use chrono::{DateTime, Utc};
 
 /// The message as SES sends it on.

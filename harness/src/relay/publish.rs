@@ -2,8 +2,9 @@ use std::net::IpAddr;
 
 use mock_dns::{Catalog, RData, Record};
 
-use super::{RelayConfig, ses};
+use super::RelayConfig;
 use crate::keys::{KeyAlgorithm, KeyCache, KeyError, KeyPair};
+use crate::ses;
 
 const TTL: u32 = 300;
 
@@ -110,60 +111,9 @@ pub fn publish(catalog: &Catalog, config: &RelayConfig) -> Result<PublishedKeys,
     })
 }
 
-/// The records a user publishes for an identity, as the SES console lists
-/// them: the three Easy DKIM CNAMEs, the custom MAIL FROM MX and SPF, and
-/// a starting DMARC record.
-pub fn user_records(identity: &str, region: &str, mail_from: Option<&str>) -> Vec<Record> {
-    let identity = identity.trim_end_matches('.').to_ascii_lowercase();
-    let mut records: Vec<Record> = ses::easy_dkim_tokens(&identity, region)
-        .iter()
-        .map(|token| {
-            Record::new(
-                &format!("{token}._domainkey.{identity}."),
-                1800,
-                RData::Cname(format!("{token}.dkim.amazonses.com.")),
-            )
-        })
-        .collect();
-    if let Some(mail_from) = mail_from {
-        let mail_from = mock_dns::normalize_name(mail_from);
-        records.push(Record::new(
-            &mail_from,
-            300,
-            RData::Mx {
-                preference: 10,
-                exchange: mock_dns::normalize_name(&ses::feedback_mx(region)),
-            },
-        ));
-        records.push(Record::txt(
-            &mail_from,
-            300,
-            "v=spf1 include:amazonses.com ~all",
-        ));
-    }
-    records.push(Record::txt(
-        &format!("_dmarc.{identity}."),
-        300,
-        "v=DMARC1; p=none;",
-    ));
-    records
-}
-
-/// The in-addr.arpa / ip6.arpa name of an address.
+/// The in-addr.arpa / ip6.arpa name of an address, absolute.
 pub fn reverse_name(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            format!("{}.{}.{}.{}.in-addr.arpa.", o[3], o[2], o[1], o[0])
-        }
-        IpAddr::V6(v6) => {
-            let mut name = String::new();
-            for byte in v6.octets().iter().rev() {
-                name.push_str(&format!("{:x}.{:x}.", byte & 0xf, byte >> 4));
-            }
-            name + "ip6.arpa."
-        }
-    }
+    format!("{}.", mailharness_auth::dns::reverse_name(ip))
 }
 
 #[cfg(test)]
@@ -179,15 +129,5 @@ mod tests {
         assert!(
             reverse_name("2001:db8::1".parse().unwrap()).ends_with(".8.b.d.0.1.0.0.2.ip6.arpa.")
         );
-    }
-
-    #[test]
-    fn user_records_for_custom_mail_from() {
-        let records = user_records("example.com", "us-east-1", Some("bounce.example.com"));
-        let text: Vec<String> = records.iter().map(|r| r.to_string()).collect();
-        assert_eq!(text.len(), 6);
-        assert!(text[3].contains("MX"));
-        assert!(text[3].contains("feedback-smtp.us-east-1.amazonses.com."));
-        assert!(text[4].contains("v=spf1 include:amazonses.com ~all"));
     }
 }

@@ -9,7 +9,8 @@ use mail_auth::{
 };
 use mock_dns::Catalog;
 
-use super::{MxFailure, PublishedKeys, RelayConfig, process, publish::publish, ses};
+use super::{MxFailure, PublishedKeys, RelayConfig, process, publish::publish};
+use crate::ses;
 use crate::{
     keys::KeyError,
     smtp::{Handler, LineEndings, Reply, ServerConfig, ServerHandle, Transaction, deliver_tls},

@@ -1,8 +1,8 @@
 use super::one::{APP_HELO, RECEIVER_HOST};
 use crate::{
-    relay::ses,
     report::RouteStep,
     scenario::{HopKind, Scenario, Sender},
+    ses,
 };
 
 /// The hosts a scenario's message passes, from the sending application to
