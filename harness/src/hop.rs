@@ -6,8 +6,8 @@
 //!
 //! - `config`: [`HopConfig`] and [`HopKind`].
 //! - `process`: what each kind does to the envelope and the message.
-//! - `server`: the SMTP handler and [`HopHandle`], which also publishes the
-//!   hop's SPF record, ARC key and host records.
+//! - `server`: the SMTP handler and [`HopHandle`]. The hop's SPF record,
+//!   ARC key and host records are published by [`crate::publish::hop`].
 
 mod config;
 mod process;
@@ -19,4 +19,4 @@ pub use config::{HopConfig, HopIdentity, HopKind};
 #[doc(hidden)]
 pub use process::rewrite;
 pub use process::srs_address;
-pub use server::{HopHandle, HopStartError};
+pub use server::{ARC_SELECTOR, HopHandle, HopStartError};

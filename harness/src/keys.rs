@@ -1,12 +1,16 @@
 //! DKIM key material: generation (cached per process), the public key as a
 //! DNS TXT record, and a signing key that mail-auth's `DkimSigner` accepts
 //! for any RSA size (SES's own `amazonses.com` key is 1024 bits, below what
-//! aws-lc-rs signs with) and Ed25519.
+//! aws-lc-rs signs with) and Ed25519; a signature written with any tags
+//! (`sign`), and what a signer is (`signer`: domain, selector, key,
+//! whether its key is published, its tags).
 
 mod generate;
 mod sign;
+mod signer;
 mod signing;
 
 pub use generate::{KeyAlgorithm, KeyCache, KeyError, KeyPair};
 pub use sign::{BodyLength, SignError, SignOptions, sign, sign_with};
+pub use signer::{Publish, Signer, SignerTags};
 pub use signing::SigningKeyPair;

@@ -23,11 +23,13 @@
 //! - [`headers`]: header-block helpers on raw bytes.
 //! - [`hop`]: forwarders and mailing lists between sender and receiver.
 //! - [`keys`]: DKIM key generation and signing keys.
+//! - [`publish`]: every record the sending side puts in DNS.
 //! - `live` (feature `live`): real Amazon SES and S3: sending, capture,
 //!   the identity audit.
 //! - [`verify`]: SPF, DKIM, DMARC verdicts and the Authentication-Results header.
 //! - [`receiver`]: receiver profiles: from the verdict to a disposition
 //!   (inbox, spam, temporary failure, reject) with the receiver's reply.
+//! - [`expect`]: every comparison with a scenario's expectations.
 //! - [`runner`]: runs scenarios and emits events.
 //! - [`report`]: the report model and one reporter per output.
 //! - [`diff`]: `mailharness diff`, verdicts under two versions of the zone files.
@@ -39,12 +41,14 @@ pub mod cli;
 pub mod diff;
 pub mod dns;
 pub mod exit;
+pub mod expect;
 pub mod headers;
 pub mod hop;
 pub mod keys;
 #[cfg(feature = "live")]
 pub mod live;
 pub mod mta;
+pub mod publish;
 pub mod receiver;
 pub mod relay;
 pub mod report;

@@ -38,6 +38,6 @@ pub use guard::{Budget, Guard, GuardError, is_simulator};
 pub use identity::{
     DkimAttributes, IdentityAttributes, IdentityError, MailFromAttributes, get_identity,
 };
-pub use received::{ReceivedBy, agreement, received_by};
+pub use received::{ReceivedBy, TheirResults, received_by, their_results};
 pub use send::{RUN_TOKEN_HEADER, SendError, SendOutcome, new_run_token, send_raw, with_run_token};
 pub use snapshot::{diff, render as render_snapshot};

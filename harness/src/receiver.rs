@@ -8,6 +8,8 @@
 //! workspace, or a user's own) with rules whose conditions and actions are
 //! all in the file; no profile is known to the code by name.
 //!
+//! - `outcome`: what a receiver does with a message ([`Disposition`],
+//!   [`ReceiverOutcome`]).
 //! - `profile`: [`Profile`], its [`Rule`]s and their [`Conditions`].
 //! - `raw`: the file's shape as serde reads it.
 //! - `load`: reading and checking a file ([`load_profile`]), resolving a
@@ -17,16 +19,16 @@
 //! - `expect`: [`compare`] outcomes with a scenario's expectations.
 
 mod evaluate;
-mod expect;
 mod judge;
 mod load;
+mod outcome;
 mod profile;
 mod raw;
 
 pub use evaluate::{Evidence, evaluate, refusal, strictest};
-pub use expect::compare;
 pub use judge::{Judgement, Receivers, judge};
 pub use load::{bundled_dir, bundled_names, load_profile, load_profile_str, resolve};
+pub use outcome::{Disposition, ReceiverOutcome};
 pub use profile::{
     Action, Conditions, Matcher, PLACEHOLDERS, PolicyState, Profile, ReplyTemplate, Rule,
 };

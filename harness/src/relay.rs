@@ -4,15 +4,16 @@
 //! the MAIL FROM MX-failure fallback) and delivers it onward over SMTP.
 //!
 //! - `config`: the identity configuration the relay emulates.
-//! - `publish`: the amazonses.com side of DNS, as SES publishes it.
+//! - `keys`: the keys it signs with ([`PublishedKeys`]), whose public
+//!   halves [`crate::publish::ses_side`] puts in DNS beforehand.
 //! - `process`: the rewrite and signing of one message.
 //! - `server`: the SMTP handler and the running relay.
 
 mod config;
+mod keys;
 mod process;
-mod publish;
 mod server;
 
 pub use config::{MxFailure, RelayConfig, SesIdentity};
-pub use publish::{PublishedKeys, publish, reverse_name};
+pub use keys::PublishedKeys;
 pub use server::{RelayHandle, RelayHandler, RelayStartError};

@@ -30,8 +30,8 @@ pub use human::HumanReporter;
 pub use json::JsonReporter;
 pub use junit::JunitReporter;
 pub use model::{
-    Disposition, DnsClient, DnsQuery, EnvelopeReport, MessageReport, ReceiverOutcome, RelayReport,
-    RouteStep, RunReport, ScenarioReport, Summary,
+    DnsClient, DnsQuery, EnvelopeReport, MessageReport, RelayReport, RouteStep, RunReport,
+    ScenarioReport, Summary,
 };
 pub use progress::ProgressReporter;
 pub use style::Style;

@@ -4,12 +4,14 @@
 //! next hop from a given address (`direct`), or hand it to an SMTP relay
 //! someone else runs, with STARTTLS and AUTH (`external`). A message is
 //! an [`Outgoing`] (`outgoing`): its generated attachments are produced
-//! while it is sent, never whole in memory.
+//! while it is sent, never whole in memory. What is sent is a
+//! [`MessageSpec`] (`spec`), from a [`DirectSender`] when there is no relay.
 
 mod build;
 mod direct;
 mod external;
 mod outgoing;
+mod spec;
 mod submit;
 
 pub(crate) use build::sender_address;
@@ -20,4 +22,5 @@ pub use external::{
 };
 pub use outgoing::Outgoing;
 pub(crate) use outgoing::base64_len;
+pub use spec::{AttachmentData, AttachmentSpec, DirectSender, MessageSpec};
 pub use submit::{SubmitError, SubmitReply, submit, submit_outgoing};

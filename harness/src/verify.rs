@@ -1,23 +1,20 @@
 //! The receiving side's judgement, as the harness uses the judge
 //! (`mailharness-auth`): a [`Verifier`] per scenario, bound to the
-//! scenario's nameserver through a real DNS client; the comparison of a
-//! verdict with a scenario's expectations; ARC sealing for hops; and the
+//! scenario's nameserver through a real DNS client; ARC sealing for hops;
+//! and the
 //! signals receivers' filters read besides the verdict.
 //!
 //! - `check`: the [`Verifier`].
-//! - `expect`: [`compare`] a verdict with [`crate::scenario::Expectations`].
 //! - `seal`: ARC sealing as an intermediary does it ([`Verifier::arc_seal`]).
 //! - `signals`: what receivers' filters check besides the verdict
 //!   ([`Verifier::signals`]): FCrDNS, SPF of the header From domain, RFC 5322
 //!   basics, unsubscribe headers.
 
 mod check;
-mod expect;
 mod seal;
 mod signals;
 
 pub use check::{Verifier, VerifyInput};
-pub use expect::{Mismatch, compare, compare_outcome};
 pub use mailharness_auth::{
     ArcVerdict, DkimVerdict, DmarcDifference, DmarcVerdict, PublishedPolicy, ReportAddress,
     SpfVerdict, Verdict, domain_of,

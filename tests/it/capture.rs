@@ -408,8 +408,7 @@ async fn starttls_with_an_untrusted_certificate_fails() {
 async fn receiver_profiles_refuse_at_the_end_of_data() {
     use mailharness::{
         capture::CaptureReceivers,
-        receiver::{Receivers, load_profile_str},
-        report::Disposition,
+        receiver::{Disposition, Receivers, load_profile_str},
     };
 
     let dns =

@@ -1,7 +1,10 @@
 use serde::Serialize;
 
 use super::records::RecordChange;
-use crate::report::{MessageReport, ScenarioReport};
+use crate::{
+    expect::VERDICT_FIELDS,
+    report::{MessageReport, ScenarioReport},
+};
 
 /// One field of the report whose value differs between the two runs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -61,87 +64,16 @@ fn message_changes(
     b: &MessageReport,
     a: &MessageReport,
 ) {
-    let (vb, va) = (&b.verdict, &a.verdict);
-    push(
-        out,
-        n,
-        "return_path_domain",
-        vb.return_path_domain.clone(),
-        va.return_path_domain.clone(),
-    );
-    push(
-        out,
-        n,
-        "spf.result",
-        vb.spf.result.to_string(),
-        va.spf.result.to_string(),
-    );
-    push(
-        out,
-        n,
-        "spf.domain",
-        vb.spf.domain.clone(),
-        va.spf.domain.clone(),
-    );
-    push(
-        out,
-        n,
-        "spf.helo_result",
-        vb.spf.helo_result.to_string(),
-        va.spf.helo_result.to_string(),
-    );
-    let dkim = |m: &MessageReport| {
-        let list: Vec<String> = m
-            .verdict
-            .dkim
-            .iter()
-            .map(|d| format!("{}: {}", d.domain, d.result))
-            .collect();
-        format!("{{{}}}", list.join(", "))
-    };
-    push(out, n, "dkim", dkim(b), dkim(a));
-    push(
-        out,
-        n,
-        "dmarc.policy",
-        policy(vb.dmarc.policy),
-        policy(va.dmarc.policy),
-    );
-    push(
-        out,
-        n,
-        "dmarc.spf_aligned",
-        vb.dmarc.spf_aligned.to_string(),
-        va.dmarc.spf_aligned.to_string(),
-    );
-    push(
-        out,
-        n,
-        "dmarc.dkim_aligned",
-        vb.dmarc.dkim_aligned.to_string(),
-        va.dmarc.dkim_aligned.to_string(),
-    );
-    push(
-        out,
-        n,
-        "dmarc.result",
-        vb.dmarc.result.to_string(),
-        va.dmarc.result.to_string(),
-    );
-    push(
-        out,
-        n,
-        "dmarc.disposition",
-        vb.dmarc.disposition.to_string(),
-        va.dmarc.disposition.to_string(),
-    );
-    push(
-        out,
-        n,
-        "arc.result",
-        vb.arc.result.to_string(),
-        va.arc.result.to_string(),
-    );
+    // The verdict's fields, read as expectations read them.
+    for field in VERDICT_FIELDS {
+        push(
+            out,
+            n,
+            field.key,
+            (field.read)(&b.verdict),
+            (field.read)(&a.verdict),
+        );
+    }
     let disposition = |m: &MessageReport, profile: &str| {
         m.receivers
             .iter()
@@ -181,10 +113,6 @@ fn message_changes(
             disposition(a, p),
         );
     }
-}
-
-fn policy(p: Option<mailharness_auth::Policy>) -> String {
-    p.map_or_else(|| "no record".to_string(), |p| p.to_string())
 }
 
 /// One line that chains the cause to its effects, e.g. `MX

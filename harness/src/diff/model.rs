@@ -1,7 +1,7 @@
 use serde::Serialize;
 
 use super::{compare::FieldChange, records::RecordChange};
-use crate::verify::Mismatch;
+use crate::expect::Mismatch;
 
 /// What `mailharness diff` found: only the scenarios whose verdict
 /// changes, each with the record changes that caused it.

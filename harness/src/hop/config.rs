@@ -39,4 +39,7 @@ pub struct HopConfig {
     /// Whom to trust when the next hop offers STARTTLS; plain text
     /// without it.
     pub next_hop_tls: Option<crate::smtp::ClientTls>,
+    /// The key it seals with (its public half published at
+    /// `arc._domainkey.<domain>`), when `hop.arc`.
+    pub arc_key: Option<crate::keys::KeyPair>,
 }

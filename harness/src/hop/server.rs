@@ -1,11 +1,8 @@
-use std::net::{IpAddr, SocketAddr};
-
-use mock_dns::{Catalog, RData, Record};
+use std::net::SocketAddr;
 
 use super::{HopConfig, process};
 use crate::{
-    keys::{KeyAlgorithm, KeyCache, KeyError, KeyPair},
-    relay::reverse_name,
+    keys::KeyPair,
     smtp::{Handler, LineEndings, Reply, ServerConfig, ServerHandle, Transaction, deliver_tls},
     verify::{Verifier, VerifyInput},
 };
@@ -78,8 +75,6 @@ impl Handler for HopHandler {
 
 #[derive(Debug, thiserror::Error)]
 pub enum HopStartError {
-    #[error(transparent)]
-    Keys(#[from] KeyError),
     #[error("cannot start the hop: {0}")]
     Io(#[from] std::io::Error),
     #[error("cannot set up the hop's resolver: {0}")]
@@ -92,43 +87,11 @@ pub struct HopHandle {
 }
 
 impl HopHandle {
-    /// Publishes the hop's DNS (its domain's SPF allowing its egress
-    /// address, its host's A and PTR, its ARC key) and starts it on `addr`.
-    pub async fn start(
-        addr: SocketAddr,
-        config: HopConfig,
-        catalog: &Catalog,
-    ) -> Result<HopHandle, HopStartError> {
+    /// Starts the hop on `addr` (its DNS is published beforehand, see
+    /// [`crate::publish::hop`]).
+    pub async fn start(addr: SocketAddr, config: HopConfig) -> Result<HopHandle, HopStartError> {
         let hop = &config.hop;
-        let ip = match hop.egress_ip {
-            IpAddr::V4(v4) => format!("ip4:{v4}"),
-            IpAddr::V6(v6) => format!("ip6:{v6}"),
-        };
-        let mut records = vec![
-            Record::txt(&hop.domain, 300, &format!("v=spf1 {ip} -all")),
-            Record::new(
-                &reverse_name(hop.egress_ip),
-                300,
-                RData::Ptr(mock_dns::normalize_name(&hop.helo)),
-            ),
-        ];
-        records.push(match hop.egress_ip {
-            IpAddr::V4(v4) => Record::new(&hop.helo, 300, RData::A(v4)),
-            IpAddr::V6(v6) => Record::new(&hop.helo, 300, RData::Aaaa(v6)),
-        });
-        let arc_key = if hop.arc {
-            let key =
-                KeyCache::global().get(&format!("arc/{}", hop.domain), KeyAlgorithm::Rsa(2048))?;
-            records.push(Record::txt(
-                &format!("{ARC_SELECTOR}._domainkey.{}", hop.domain),
-                300,
-                &key.dns_txt(),
-            ));
-            Some(key)
-        } else {
-            None
-        };
-        catalog.extend(records);
+        let arc_key = config.arc_key.clone();
         let verifier =
             Verifier::new(config.nameserver, &hop.helo).map_err(HopStartError::Resolver)?;
         let server_config = ServerConfig {

@@ -1,10 +1,6 @@
 use std::net::IpAddr;
 
-use crate::{
-    headers::{field_name, header_fields, split_header},
-    verify::{Mismatch, Verdict},
-};
-use mailharness_auth::DkimResult;
+use crate::headers::{field_name, header_fields, split_header};
 
 /// What the receiving MTA wrote on top of a stored message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,48 +94,27 @@ fn mail_from_spf(header: &str) -> Option<String> {
         .map(|(r, _)| r.to_string())
 }
 
-/// Where the receiving side's `Authentication-Results` and the harness's
-/// own verdict disagree: SPF's result, whether any DKIM signature passed,
-/// DMARC's result. `expected` is the receiver's, `found` the harness's.
-pub fn agreement(authentication_results: &str, verdict: &Verdict) -> Vec<Mismatch> {
-    let mut out = Vec::new();
-    let mut check = |field: &str, theirs: Option<String>, ours: String| {
-        if let Some(theirs) = theirs
-            && !theirs.eq_ignore_ascii_case(&ours)
-        {
-            out.push(Mismatch {
-                field: format!("receiver.{field}"),
-                expected: format!("{theirs} (the receiving side's Authentication-Results)"),
-                found: format!("{ours} (mailharness)"),
-            });
-        }
-    };
-    check(
-        "spf",
-        mail_from_spf(authentication_results),
-        verdict.spf.result.to_string(),
-    );
-    let dkim = results(authentication_results, "dkim");
-    let ours_pass = verdict.dkim.iter().any(|d| d.result == DkimResult::Pass);
-    check(
-        "dkim",
-        (!dkim.is_empty()).then(|| {
-            if dkim.iter().any(|r| r.eq_ignore_ascii_case("pass")) {
-                "pass".to_string()
-            } else {
-                "no pass".to_string()
-            }
-        }),
-        if ours_pass { "pass" } else { "no pass" }.to_string(),
-    );
-    check(
-        "dmarc",
-        results(authentication_results, "dmarc")
+/// What the receiving side wrote in its `Authentication-Results`: the
+/// MAIL FROM SPF result, every DKIM result, the DMARC result.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TheirResults {
+    pub spf: Option<String>,
+    pub dkim: Vec<String>,
+    pub dmarc: Option<String>,
+}
+
+/// The results in an `Authentication-Results` value.
+pub fn their_results(authentication_results: &str) -> TheirResults {
+    TheirResults {
+        spf: mail_from_spf(authentication_results),
+        dkim: results(authentication_results, "dkim")
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        dmarc: results(authentication_results, "dmarc")
             .first()
             .map(|s| s.to_string()),
-        verdict.dmarc.result.to_string(),
-    );
-    out
+    }
 }
 
 #[cfg(test)]

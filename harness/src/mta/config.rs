@@ -7,7 +7,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use crate::scenario::Signer;
+use crate::keys::Signer;
 
 /// The image the container backend runs unless the scenario names one:
 /// Debian's `postfix` and `opendkim` packages (`harness/docker/Dockerfile`).
@@ -317,7 +317,7 @@ fn opendkim_conf(layout: &Layout, nameserver: Option<std::net::SocketAddr>) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{keys::KeyAlgorithm, scenario::Publish};
+    use crate::keys::{KeyAlgorithm, Publish};
 
     fn relay(mail_from_domain: Option<&str>) -> PostfixRelay {
         let signer = |domain: &str, selector: &str| Signer {

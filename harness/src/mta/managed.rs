@@ -2,10 +2,8 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use mock_dns::{Catalog, Record};
-
 use super::{MtaBackend, MtaError, MtaRuntime, NativeMta, PostfixRelay};
-use crate::{keys::KeyCache, scenario::Publish};
+use crate::keys::KeyPair;
 
 /// A running Postfix + OpenDKIM relay; stops on drop.
 #[derive(Debug)]
@@ -16,29 +14,19 @@ pub enum ManagedMta {
 }
 
 impl ManagedMta {
-    /// Generates the signers' keys (cached per process by domain and
-    /// selector), publishes them in `catalog` as each signer's `publish`
-    /// says, and starts the relay delivering to `relayhost`.
+    /// Starts the relay delivering to `relayhost`, OpenDKIM signing with
+    /// `keys` (the signers' order; their public halves published
+    /// beforehand by [`crate::publish::signers`]).
     pub async fn start(
         relay: &PostfixRelay,
+        keys: &[KeyPair],
         relayhost: SocketAddr,
         nameserver: SocketAddr,
-        catalog: &Catalog,
     ) -> Result<ManagedMta, MtaError> {
-        let mut private_keys = Vec::new();
-        for signer in &relay.signers {
-            let key = KeyCache::global().get(
-                &format!("mta/{}/{}", signer.domain, signer.selector),
-                signer.algorithm,
-            )?;
-            let name = format!("{}._domainkey.{}.", signer.selector, signer.domain);
-            match signer.publish {
-                Publish::Key => catalog.add(Record::txt(&name, 300, &key.dns_txt())),
-                Publish::Revoked => catalog.add(Record::txt(&name, 300, "v=DKIM1; p=")),
-                Publish::Nothing => {}
-            }
-            private_keys.push(key.private_pkcs8_pem()?);
-        }
+        let private_keys = keys
+            .iter()
+            .map(KeyPair::private_pkcs8_pem)
+            .collect::<Result<Vec<_>, _>>()?;
         let runtime = MtaRuntime {
             relayhost,
             nameserver: Some(nameserver),

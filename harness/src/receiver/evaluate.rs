@@ -2,9 +2,11 @@
 
 use std::net::IpAddr;
 
-use super::profile::{Conditions, PolicyState, Profile, Rule};
+use super::{
+    Disposition, ReceiverOutcome,
+    profile::{Conditions, PolicyState, Profile, Rule},
+};
 use crate::{
-    report::{Disposition, ReceiverOutcome},
     smtp::Reply,
     verify::{Signals, Verdict},
 };
@@ -21,33 +23,6 @@ pub struct Evidence<'a> {
     pub bulk: Option<bool>,
     pub client_ip: IpAddr,
     pub helo: &'a str,
-}
-
-impl Disposition {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Disposition::Inbox => "inbox",
-            Disposition::Spam => "spam",
-            Disposition::Tempfail => "tempfail",
-            Disposition::Reject => "reject",
-        }
-    }
-
-    /// How strict: inbox 0, spam 1, tempfail 2, reject 3.
-    pub fn severity(self) -> u8 {
-        match self {
-            Disposition::Inbox => 0,
-            Disposition::Spam => 1,
-            Disposition::Tempfail => 2,
-            Disposition::Reject => 3,
-        }
-    }
-}
-
-impl std::fmt::Display for Disposition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// What `profile` does with the message: every rule whose conditions hold

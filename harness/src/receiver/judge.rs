@@ -2,11 +2,11 @@
 //! receiver profiles: verify, gather the signals, let every profile decide.
 
 use super::{
+    ReceiverOutcome,
     evaluate::{Evidence, evaluate, refusal, strictest},
     profile::Profile,
 };
 use crate::{
-    report::ReceiverOutcome,
     smtp::{LineEndings, Reply},
     verify::{Signals, Verdict, Verifier, VerifyInput},
 };

@@ -10,7 +10,8 @@ use serde::{
 
 use mailharness_auth::{DkimResult, DmarcResult, SpfResult};
 
-use crate::{report::Disposition, smtp::LineEndings};
+use super::Disposition;
+use crate::smtp::LineEndings;
 
 /// One receiver, as its file describes it.
 #[derive(Clone, Debug, PartialEq)]

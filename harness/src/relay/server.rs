@@ -7,12 +7,10 @@ use mail_auth::{
         proto::rr::{RData, RecordType},
     },
 };
-use mock_dns::Catalog;
 
-use super::{MxFailure, PublishedKeys, RelayConfig, process, publish::publish};
-use crate::ses;
+use super::{MxFailure, PublishedKeys, RelayConfig, process};
 use crate::{
-    keys::KeyError,
+    ses,
     smtp::{Handler, LineEndings, Reply, ServerConfig, ServerHandle, Transaction, deliver_tls},
 };
 
@@ -209,8 +207,6 @@ pub struct RelayHandle {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RelayStartError {
-    #[error(transparent)]
-    Keys(#[from] KeyError),
     #[error("cannot start the relay: {0}")]
     Io(#[from] std::io::Error),
     #[error("cannot set up the relay's resolver: {0}")]
@@ -218,13 +214,13 @@ pub enum RelayStartError {
 }
 
 impl RelayHandle {
-    /// Publishes SES's records into `catalog` and starts the relay on `addr`.
+    /// Starts the relay on `addr`, signing with `keys` (published
+    /// beforehand by [`crate::publish::ses_side`]).
     pub async fn start(
         addr: SocketAddr,
         config: RelayConfig,
-        catalog: &Catalog,
+        keys: PublishedKeys,
     ) -> Result<RelayHandle, RelayStartError> {
-        let keys = publish(catalog, &config)?;
         let hostname = config
             .ses
             .helo

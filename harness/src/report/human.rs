@@ -296,7 +296,7 @@ fn write_receivers(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{report::RelayReport, verify::Mismatch};
+    use crate::{expect::Mismatch, report::RelayReport};
 
     fn refused(name: &str, file: &str, variant: Option<&str>, failures: usize) -> ScenarioReport {
         ScenarioReport {

@@ -132,7 +132,7 @@ impl Reporter for JunitReporter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{report::RelayReport, verify::Mismatch};
+    use crate::{expect::Mismatch, report::RelayReport};
 
     fn scenario(name: &str, failures: &[(&str, &str, &str)]) -> ScenarioReport {
         ScenarioReport {

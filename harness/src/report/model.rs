@@ -2,7 +2,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use crate::verify::{Mismatch, Verdict};
+use crate::{expect::Mismatch, receiver::ReceiverOutcome, verify::Verdict};
 
 /// Everything one run produced.
 #[derive(Clone, Debug, Serialize)]
@@ -174,32 +174,6 @@ pub struct MessageReport {
     /// the JSON report.
     #[serde(skip)]
     pub stored_headers: String,
-}
-
-/// One receiver profile's decision about a message.
-#[derive(Clone, Debug, Serialize)]
-pub struct ReceiverOutcome {
-    /// The profile's name, e.g. `gmail-bulk`, `docomo`.
-    pub profile: String,
-    pub disposition: Disposition,
-    /// The SMTP reply the receiver gave at the end of DATA, when it
-    /// refused or deferred (e.g. `550 5.7.26 …`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply: Option<String>,
-    /// Why, one line per rule that decided.
-    pub reasons: Vec<String>,
-}
-
-/// Where the receiver puts the message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Disposition {
-    Inbox,
-    Spam,
-    /// A 4xx reply: the sender should retry.
-    Tempfail,
-    /// A 5xx reply: refused.
-    Reject,
 }
 
 #[derive(Clone, Debug, Serialize)]

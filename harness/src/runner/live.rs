@@ -7,11 +7,12 @@ use std::{net::SocketAddr, time::Instant};
 
 use super::{EnvironmentError, ScenarioRun};
 use crate::{
-    live::{Clients, Guard, S3Capture, SendOutcome, agreement, received_by, send_raw},
+    expect,
+    live::{Clients, Guard, S3Capture, SendOutcome, received_by, send_raw, their_results},
     report::{EnvelopeReport, MessageReport, RelayReport, ScenarioReport},
     scenario::{Scenario, Sender},
     send,
-    verify::{self, Verifier, VerifyInput},
+    verify::{Verifier, VerifyInput},
 };
 
 /// The receiving host's name in the harness's own Authentication-Results.
@@ -98,7 +99,7 @@ pub async fn run_live_scenario(
     let accepted = matches!(outcome, SendOutcome::Accepted { .. });
     let reply = outcome.to_string();
     let mut failures =
-        verify::compare_outcome(&scenario.expect, (!accepted).then_some(reply.as_str()));
+        expect::compare_outcome(&scenario.expect, (!accepted).then_some(reply.as_str()));
 
     let mut messages = Vec::new();
     let mut stored = Vec::new();
@@ -130,9 +131,15 @@ pub async fn run_live_scenario(
                         mail_from: &by.mail_from,
                     })
                     .await;
-                failures.extend(verify::compare(&scenario.expect, &verdict));
-                if let Some(theirs) = &by.authentication_results {
-                    failures.extend(agreement(theirs, &verdict));
+                failures.extend(expect::compare(&scenario.expect, &verdict));
+                if let Some(ar) = &by.authentication_results {
+                    let theirs = their_results(ar);
+                    let side = expect::ReceivingSide {
+                        spf: theirs.spf.as_deref(),
+                        dkim: &theirs.dkim,
+                        dmarc: theirs.dmarc.as_deref(),
+                    };
+                    failures.extend(expect::compare_with_receiving_side(&side, &verdict));
                 }
                 let header =
                     String::from_utf8_lossy(crate::headers::split_header(&bytes).0).into_owned();
@@ -151,27 +158,21 @@ pub async fn run_live_scenario(
                 });
                 stored.push(bytes);
             }
-            None => failures.push(verify::Mismatch {
-                field: "messages".into(),
-                expected: "the message from the S3 capture".into(),
-                found: "no capture configured (--s3-bucket or MAILHARNESS_S3_BUCKET)".into(),
-            }),
+            None => failures.push(expect::Mismatch::new(
+                "messages",
+                "the message from the S3 capture",
+                "no capture configured (--s3-bucket or MAILHARNESS_S3_BUCKET)",
+            )),
         }
     }
-    let expects_verdict = {
-        let e = &scenario.expect;
-        e.return_path_domain.is_some()
-            || e.spf.is_some()
-            || e.dkim.is_some()
-            || e.dmarc.is_some()
-            || e.arc.is_some()
-    };
-    if !accepted && expects_verdict && scenario.expect.outcome.is_none() {
-        failures.push(verify::Mismatch {
-            field: "outcome".into(),
-            expected: "delivered (the scenario expects a verdict)".into(),
-            found: format!("refused: {reply}"),
-        });
+    // Live mode judges no receiver profiles: expectations about them fail
+    // ("no outcome") instead of passing unchecked.
+    if !messages.is_empty() {
+        failures.extend(expect::compare_receivers(&scenario.expect.receivers, &[]));
+    }
+    // An accepted send without a capture is reported above.
+    if !accepted {
+        failures.extend(expect::delivery_rules(&scenario.expect, false, &reply, 0));
     }
     let report = ScenarioReport {
         name: scenario.name.clone(),

@@ -8,12 +8,14 @@ use mock_dns::{Catalog, ServerHandle};
 
 use crate::{
     capture::{CaptureConfig, CaptureHandle, CaptureReceivers, Captured},
+    expect,
     hop::{HopConfig, HopHandle},
+    publish,
     relay::{RelayConfig, RelayHandle},
     report::{DnsQuery, EnvelopeReport, MessageReport, RelayReport, ScenarioReport},
     scenario::{Scenario, Sender},
     send,
-    verify::{self, Verifier, VerifyInput},
+    verify::{Verifier, VerifyInput},
 };
 
 /// The receiving host's name, in Received and Authentication-Results.
@@ -93,13 +95,15 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
     // capture's certificate of this run only.
     let mut next_hop_tls = capture.client_tls().cloned();
     for hop in scenario.hops.iter().rev() {
+        let arc_key = publish::hop(&catalog, hop).map_err(|e| env(e.to_string()))?;
         let config = HopConfig {
             hop: hop.clone(),
             next_hop,
             nameserver: dns.addr(),
             next_hop_tls: next_hop_tls.take(),
+            arc_key,
         };
-        let handle = HopHandle::start(loopback(), config, &catalog)
+        let handle = HopHandle::start(loopback(), config)
             .await
             .map_err(|e| env(e.to_string()))?;
         next_hop = handle.addr();
@@ -120,7 +124,8 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
                 nameserver: dns.addr(),
                 next_hop_tls: next_hop_tls.clone(),
             };
-            let relay = RelayHandle::start(loopback(), relay_config, &catalog)
+            let keys = publish::ses_side(&catalog, ses).map_err(|e| env(e.to_string()))?;
+            let relay = RelayHandle::start(loopback(), relay_config, keys)
                 .await
                 .map_err(|e| env(e.to_string()))?;
             let reply =
@@ -136,8 +141,10 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         }
         Sender::Direct(direct) => {
             let message = outgoing.to_bytes();
+            let keys = publish::signers(&catalog, "direct", &direct.signers)
+                .map_err(|e| env(e.to_string()))?;
             let signed =
-                send::sign_direct(direct, &message, &catalog).map_err(|e| env(e.to_string()))?;
+                send::sign_direct(direct, &keys, &message).map_err(|e| env(e.to_string()))?;
             let mail_from = direct.mail_from.clone().unwrap_or(from_address);
             let reply = send::send_direct(
                 direct,
@@ -168,7 +175,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         }
     };
 
-    let mut failures = verify::compare_outcome(
+    let mut failures = expect::compare_outcome(
         &scenario.expect,
         (!reply.accepted).then(|| reply.to_string()).as_deref(),
     );
@@ -224,8 +231,8 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             .as_ref()
             .map(|j| j.outcomes.clone())
             .unwrap_or_default();
-        failures.extend(verify::compare(&scenario.expect, &verdict));
-        failures.extend(crate::receiver::compare(
+        failures.extend(expect::compare(&scenario.expect, &verdict));
+        failures.extend(expect::compare_receivers(
             &scenario.expect.receivers,
             &outcomes,
         ));
@@ -247,37 +254,12 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             stored_headers,
         });
     }
-    // Expectations about the verdict need a message: a refusal must not
-    // let them pass unchecked.
-    let expects_verdict = {
-        let e = &scenario.expect;
-        e.return_path_domain.is_some()
-            || e.spf.is_some()
-            || e.dkim.is_some()
-            || e.dmarc.is_some()
-            || e.arc.is_some()
-            || !e.receivers.is_empty()
-    };
-    // A receiver that refuses at the end of DATA has seen the message: its
-    // verdict is there to check.
-    if !reply.accepted
-        && expects_verdict
-        && scenario.expect.outcome.is_none()
-        && messages.is_empty()
-    {
-        failures.push(verify::Mismatch {
-            field: "outcome".into(),
-            expected: "delivered (the scenario expects a verdict)".into(),
-            found: format!("refused: {reply}"),
-        });
-    }
-    if reply.accepted && messages.is_empty() {
-        failures.push(verify::Mismatch {
-            field: "messages".into(),
-            expected: "at least one captured message".into(),
-            found: "none".into(),
-        });
-    }
+    failures.extend(expect::delivery_rules(
+        &scenario.expect,
+        reply.accepted,
+        &reply.to_string(),
+        messages.len(),
+    ));
 
     let query_log = dns.query_log().entries();
     let report = ScenarioReport {

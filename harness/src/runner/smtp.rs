@@ -82,7 +82,9 @@ pub(super) async fn send_via_smtp(
             )
             .await
             .map_err(|e| format!("cannot start the egress forwarder: {e}"))?;
-            let mta = ManagedMta::start(postfix, proxy.addr(), nameserver, catalog)
+            let keys = crate::publish::signers(catalog, "mta", &postfix.signers)
+                .map_err(|e| e.to_string())?;
+            let mta = ManagedMta::start(postfix, &keys, proxy.addr(), nameserver)
                 .await
                 .map_err(|e| e.to_string())?;
             let reply = send::submit(mta.addr(), helo, mail_from, rcpt_to, message)

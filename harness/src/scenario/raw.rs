@@ -252,7 +252,8 @@ pub(crate) struct RawExpect {
     pub dmarc: Option<RawExpectDmarc>,
     pub arc: Option<RawExpectArc>,
     /// Profile name → expected disposition.
-    pub receivers: Option<std::collections::BTreeMap<Spanned<String>, crate::report::Disposition>>,
+    pub receivers:
+        Option<std::collections::BTreeMap<Spanned<String>, crate::receiver::Disposition>>,
 }
 
 /// `[receivers]`: the receiver profiles that judge the message.

@@ -8,7 +8,7 @@ use lettre::{
 };
 
 use super::Outgoing;
-use crate::scenario::{AttachmentData, MessageSpec};
+use super::{AttachmentData, MessageSpec};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -220,7 +220,7 @@ mod tests {
     #[test]
     fn attachments_make_a_mixed_message() {
         let mut spec = spec();
-        spec.attachments.push(crate::scenario::AttachmentSpec {
+        spec.attachments.push(crate::send::AttachmentSpec {
             name: "data.bin".into(),
             content_type: "application/octet-stream".into(),
             data: AttachmentData::Generated(3000),
@@ -236,7 +236,7 @@ mod tests {
     fn generated_bodies_are_filled_in_as_lettre_would_write_them() {
         let mut spec = spec();
         for (name, size) in [("a.bin", 3000u64), ("b.pdf", 10), ("c.bin", 100_000)] {
-            spec.attachments.push(crate::scenario::AttachmentSpec {
+            spec.attachments.push(crate::send::AttachmentSpec {
                 name: name.into(),
                 content_type: "application/octet-stream".into(),
                 data: AttachmentData::Generated(size),
@@ -298,7 +298,7 @@ mod tests {
     #[test]
     fn a_generated_attachment_is_not_held_in_memory() {
         let mut spec = spec();
-        spec.attachments.push(crate::scenario::AttachmentSpec {
+        spec.attachments.push(crate::send::AttachmentSpec {
             name: "big.bin".into(),
             content_type: "application/octet-stream".into(),
             data: AttachmentData::Generated(37_000_000),

@@ -1,11 +1,8 @@
 use std::net::SocketAddr;
 
-use mock_dns::{Catalog, Record};
-
-use super::SubmitReply;
+use super::{DirectSender, SubmitReply};
 use crate::{
-    keys::{BodyLength, KeyCache, KeyError, SignOptions, sign_with},
-    scenario::{DirectSender, Publish, SignerTags},
+    keys::{BodyLength, KeyPair, SignOptions, SignerTags, sign_with},
     smtp::{ClientTls, deliver_tls},
 };
 
@@ -25,44 +22,28 @@ const SIGNED: &[&str] = &[
 
 #[derive(Debug, thiserror::Error)]
 pub enum DirectError {
-    #[error(transparent)]
-    Keys(#[from] KeyError),
     #[error("cannot sign for {domain}: {reason}")]
     Sign { domain: String, reason: String },
     #[error("cannot deliver: {0}")]
     Deliver(String),
 }
 
-/// Publishes the sender's keys as the scenario says (the key, a revoked
-/// key, or nothing) and returns the message with its signatures on top,
-/// the first signer's outermost.
+/// The message with the sender's signatures on top, the first signer's
+/// outermost, each made with its key in `keys` (the signers' order; their
+/// public halves published beforehand by [`crate::publish::signers`]).
 pub fn sign_direct(
     sender: &DirectSender,
+    keys: &[KeyPair],
     message: &[u8],
-    catalog: &Catalog,
 ) -> Result<Vec<u8>, DirectError> {
-    let mut headers = Vec::new();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    for signer in &sender.signers {
-        let key = KeyCache::global().get(
-            &format!("direct/{}/{}", signer.domain, signer.selector),
-            signer.algorithm,
-        )?;
-        let name = format!(
-            "{}._domainkey.{}.",
-            signer.selector,
-            signer.domain.to_ascii_lowercase()
-        );
-        match signer.publish {
-            Publish::Key => catalog.add(Record::txt(&name, 300, &key.dns_txt())),
-            Publish::Revoked => catalog.add(Record::txt(&name, 300, "v=DKIM1; p=")),
-            Publish::Nothing => {}
-        }
+    let mut headers = Vec::new();
+    for (signer, key) in sender.signers.iter().zip(keys) {
         let header = sign_with(
             message,
-            &key,
+            key,
             &signer.domain,
             &signer.selector,
             &options(&signer.tags, message, now),

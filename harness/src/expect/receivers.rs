@@ -1,14 +1,15 @@
 //! Comparing receiver outcomes with a scenario's `[expect.receivers]`.
 
-use crate::{
-    report::{Disposition, ReceiverOutcome},
-    verify::Mismatch,
-};
+use super::Mismatch;
+use crate::receiver::{Disposition, ReceiverOutcome};
 
 /// Every expected disposition that the outcomes of one message do not
 /// meet, as `receivers.<profile>` mismatches; the found side names the
 /// reply and the first reason.
-pub fn compare(expected: &[(String, Disposition)], outcomes: &[ReceiverOutcome]) -> Vec<Mismatch> {
+pub fn compare_receivers(
+    expected: &[(String, Disposition)],
+    outcomes: &[ReceiverOutcome],
+) -> Vec<Mismatch> {
     let mut out = Vec::new();
     for (profile, disposition) in expected {
         let found = outcomes.iter().find(|o| &o.profile == profile);
@@ -63,7 +64,7 @@ mod tests {
             ("generic".to_string(), Disposition::Inbox),
             ("outlook".to_string(), Disposition::Reject),
         ];
-        let found = compare(&expected, &outcomes);
+        let found = compare_receivers(&expected, &outcomes);
         assert_eq!(
             found,
             [
