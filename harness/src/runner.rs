@@ -26,3 +26,8 @@ pub use all::{NothingSelected, Partition, RunOptions, Selection, run_all};
 pub use live::{LiveContext, live_message, run_live_scenario};
 pub use one::{EnvironmentError, ScenarioRun, run_scenario};
 pub use save::{SaveError, prepare_save, save_folders, save_run, stored_copy};
+
+/// The receiving host's name, in Received and Authentication-Results.
+pub const RECEIVER_HOST: &str = "mx.capture.test";
+/// The host name the sending application greets the relay with.
+pub const APP_HELO: &str = "app.sender.test";

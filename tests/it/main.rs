@@ -7,6 +7,7 @@ mod fuzz_regressions;
 mod html;
 mod independent;
 mod invalid;
+mod layers;
 #[cfg(feature = "live")]
 mod live;
 mod live_offline;

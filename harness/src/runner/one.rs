@@ -6,6 +6,7 @@ use std::{
 
 use mock_dns::{Catalog, ServerHandle};
 
+use super::{APP_HELO, RECEIVER_HOST};
 use crate::{
     capture::{CaptureConfig, CaptureHandle, CaptureReceivers, Captured},
     expect,
@@ -18,10 +19,6 @@ use crate::{
     verify::{Verifier, VerifyInput},
 };
 
-/// The receiving host's name, in Received and Authentication-Results.
-pub const RECEIVER_HOST: &str = "mx.capture.test";
-/// The host name the sending application greets the relay with.
-pub(super) const APP_HELO: &str = "app.sender.test";
 /// How long to wait for the relay's delivery to reach the capture.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
 

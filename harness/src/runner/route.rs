@@ -1,4 +1,4 @@
-use super::one::{APP_HELO, RECEIVER_HOST};
+use super::{APP_HELO, RECEIVER_HOST};
 use crate::{
     report::RouteStep,
     scenario::{HopKind, Scenario, Sender},

@@ -3,7 +3,7 @@ use std::{
     path::{Component, Path, PathBuf},
 };
 
-use super::{ScenarioRun, one::RECEIVER_HOST};
+use super::{RECEIVER_HOST, ScenarioRun};
 use crate::{capture::Captured, scenario::Scenario, verify::Verdict};
 
 /// The message as the receiving MTA stores it: Return-Path, the
