@@ -12,6 +12,8 @@
 //! - `progress`: the progress bar on stderr.
 //! - `fanout`: [`FanOut`], several reporters fed the same events.
 //! - `style`: [`Style`], colours for the terminal.
+//! - `markup`: escaping for XML and HTML, shared by the aggregate and HTML
+//!   reports.
 
 mod aggregate;
 mod fanout;
@@ -19,6 +21,7 @@ mod html;
 mod human;
 mod json;
 mod junit;
+mod markup;
 mod model;
 mod progress;
 mod style;

@@ -4,34 +4,9 @@
 use std::{path::Path, process::Command};
 
 use crate::support::{
-    insta_settings, mailharness_bin, on_path, redact, require_peer, workspace_root,
+    Output, copy_dir, insta_settings, mailharness, mailharness_bin, on_path, redact, render,
+    require_peer, workspace_root,
 };
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn mailharness(args: &[&str], dir: &Path) -> Output {
-    let out = Command::new(mailharness_bin())
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run mailharness");
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn render(o: &Output) -> String {
-    format!(
-        "exit code: {}\n----- stdout -----\n{}----- stderr -----\n{}",
-        o.code, o.stdout, o.stderr
-    )
-}
 
 /// A copy of the SES scenarios in a temporary folder, to edit.
 fn scenario_copy() -> tempfile::TempDir {
@@ -41,19 +16,6 @@ fn scenario_copy() -> tempfile::TempDir {
         &dir.path().join("ses"),
     );
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// A copy of the SES scenarios where `default.toml` expects DMARC to pass

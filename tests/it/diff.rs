@@ -2,48 +2,11 @@
 //! lost the MAIL FROM MX record shows exactly the scenarios that change;
 //! git revisions as sides; usage errors.
 
-use std::{path::Path, process::Command};
+use std::process::Command;
 
-use crate::support::{insta_settings, mailharness_bin, on_path, require_peer, workspace_root};
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn mailharness(args: &[&str], dir: &Path) -> Output {
-    let out = Command::new(mailharness_bin())
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run mailharness");
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn render(o: &Output) -> String {
-    format!(
-        "exit code: {}\n----- stdout -----\n{}----- stderr -----\n{}",
-        o.code, o.stdout, o.stderr
-    )
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use crate::support::{
+    copy_dir, insta_settings, mailharness, on_path, render, require_peer, workspace_root,
+};
 
 const CUSTOM_ZONE: &str = "scenarios/ses/zones/custom/example.com.zone";
 const BOUNCE_MX: &str = "bounce  IN MX   10 feedback-smtp.ap-northeast-1.amazonses.com.\n";

@@ -17,15 +17,9 @@ use mailharness::{
     scenario,
 };
 
-use crate::support::{MotoServer, insta_settings, mailharness_bin, redact, workspace_root};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use crate::support::{
+    MotoServer, insta_settings, mailharness_bin, redact, runtime, workspace_root,
+};
 
 const MESSAGE: &[u8] = b"From: Example Shop <noreply@example.com>\r\n\
 To: success@simulator.amazonses.com\r\n\

@@ -29,7 +29,7 @@ use mailharness::{
 use serde_json::Value;
 
 use crate::support::{
-    MockDnsProcess, insta_settings, mailharness_bin, require_peer, workspace_root,
+    MockDnsProcess, insta_settings, mailharness_bin, require_peer, runtime, workspace_root,
 };
 
 const INSTALL: &str = "apt-get install postfix opendkim opendkim-tools, and run the tests as root";
@@ -48,14 +48,6 @@ fn require_mta() {
         ready.is_ok(),
         INSTALL,
     )
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 #[test]

@@ -296,3 +296,55 @@ pub fn http_get(port: u16, path: &str) -> Result<String, String> {
     }
     Ok(body.to_string())
 }
+
+/// What a run of the `mailharness` binary printed, and how it ended.
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the built `mailharness` binary with `args` in `dir`.
+pub fn mailharness(args: &[&str], dir: &Path) -> Output {
+    let out = std::process::Command::new(mailharness_bin())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run mailharness");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A run as the CLI snapshots show it: exit code, stdout, stderr.
+pub fn render(o: &Output) -> String {
+    format!(
+        "exit code: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+        o.code, o.stdout, o.stderr
+    )
+}
+
+/// Copies the folder `from` to `to`, recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A two-thread tokio runtime for the tests that drive async parts.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}

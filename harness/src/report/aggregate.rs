@@ -8,7 +8,7 @@ use std::{
 
 use chrono::{DateTime, Utc};
 
-use super::{MessageReport, Reporter, RunReport};
+use super::{MessageReport, Reporter, RunReport, markup::escape};
 use crate::verify::PublishedPolicy;
 
 /// The receiving organisation that signs the reports.
@@ -316,7 +316,7 @@ fn element(out: &mut String, indent: usize, name: &str, text: &str) {
         out,
         "{:indent$}<{name}>{}</{name}>",
         "",
-        xml_escape(text),
+        escape(text),
         indent = indent
     );
 }
@@ -332,23 +332,6 @@ fn ip_text(ip: IpAddr) -> String {
             .collect::<Vec<_>>()
             .join(":"),
     }
-}
-
-fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Not allowed in XML 1.0 at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -367,7 +350,7 @@ mod tests {
     #[test]
     fn text_is_escaped() {
         assert_eq!(
-            xml_escape("a<b>&\"c'\u{1}"),
+            escape("a<b>&\"c'\u{1}"),
             "a&lt;b&gt;&amp;&quot;c&apos;\u{fffd}"
         );
     }

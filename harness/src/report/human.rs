@@ -52,7 +52,7 @@ impl<W: Write> HumanReporter<W> {
             self.out,
             "{} {} ({})",
             style.mark(all_passed),
-            base_name(first),
+            first.base_name(),
             first.file
         )?;
         if first.variant.is_none() {
@@ -117,19 +117,6 @@ impl<W: Write> Reporter for HumanReporter<W> {
 /// every other report is a group of its own.
 fn file_groups(scenarios: &[ScenarioReport]) -> impl Iterator<Item = &[ScenarioReport]> {
     scenarios.chunk_by(|a, b| a.file == b.file && a.variant.is_some() && b.variant.is_some())
-}
-
-/// The scenario's name without its " [<variant>]" suffix.
-fn base_name(s: &ScenarioReport) -> &str {
-    s.variant
-        .as_deref()
-        .and_then(|v| {
-            s.name
-                .strip_suffix(']')
-                .and_then(|n| n.strip_suffix(v))
-                .and_then(|n| n.strip_suffix(" ["))
-        })
-        .unwrap_or(&s.name)
 }
 
 /// The relay's reply and, per message, what the receiver saw: the lines

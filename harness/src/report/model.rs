@@ -78,6 +78,21 @@ pub struct ScenarioReport {
     pub dns: Vec<DnsQuery>,
 }
 
+impl ScenarioReport {
+    /// The scenario's name without its " [<variant>]" suffix.
+    pub fn base_name(&self) -> &str {
+        self.variant
+            .as_deref()
+            .and_then(|v| {
+                self.name
+                    .strip_suffix(']')
+                    .and_then(|n| n.strip_suffix(v))
+                    .and_then(|n| n.strip_suffix(" ["))
+            })
+            .unwrap_or(&self.name)
+    }
+}
+
 /// One host on a message's way: the sending application, the relay, a
 /// forwarder or list, the receiver.
 #[derive(Clone, Debug, Default)]

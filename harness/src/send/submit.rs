@@ -44,27 +44,15 @@ pub async fn submit(
     rcpt_to: &[String],
     message: &[u8],
 ) -> Result<SubmitReply, SubmitError> {
-    let parse = |a: &str| {
-        a.parse::<Address>()
-            .map_err(|e| SubmitError::Envelope(format!("{a:?}: {e}")))
-    };
     let envelope = Envelope::new(
-        Some(parse(mail_from)?),
-        rcpt_to.iter().map(|r| parse(r)).collect::<Result<_, _>>()?,
+        Some(parse_address(mail_from)?),
+        rcpt_to
+            .iter()
+            .map(|r| parse_address(r))
+            .collect::<Result<_, _>>()?,
     )
     .map_err(|e| SubmitError::Envelope(e.to_string()))?;
-    let mut connection = AsyncSmtpConnection::connect_tokio1(
-        addr,
-        Some(std::time::Duration::from_secs(60)),
-        &ClientId::Domain(helo.to_string()),
-        None,
-        None,
-    )
-    .await
-    .map_err(|e| SubmitError::Connect {
-        addr,
-        reason: e.to_string(),
-    })?;
+    let mut connection = connect(addr, helo).await?;
     // lettre ends the data with CRLF "." CRLF itself: hand it the message
     // without its final line break so the bytes arrive unchanged.
     let data = message.strip_suffix(b"\r\n").unwrap_or(message);
@@ -85,24 +73,12 @@ pub async fn submit_outgoing(
     rcpt_to: &[String],
     message: &Outgoing,
 ) -> Result<SubmitReply, SubmitError> {
-    let parse = |a: &str| {
-        a.parse::<Address>()
-            .map_err(|e| SubmitError::Envelope(format!("{a:?}: {e}")))
-    };
-    let from = parse(mail_from)?;
-    let to: Vec<Address> = rcpt_to.iter().map(|r| parse(r)).collect::<Result<_, _>>()?;
-    let mut connection = AsyncSmtpConnection::connect_tokio1(
-        addr,
-        Some(std::time::Duration::from_secs(60)),
-        &ClientId::Domain(helo.to_string()),
-        None,
-        None,
-    )
-    .await
-    .map_err(|e| SubmitError::Connect {
-        addr,
-        reason: e.to_string(),
-    })?;
+    let from = parse_address(mail_from)?;
+    let to: Vec<Address> = rcpt_to
+        .iter()
+        .map(|r| parse_address(r))
+        .collect::<Result<_, _>>()?;
+    let mut connection = connect(addr, helo).await?;
     let mut params = Vec::new();
     let info = connection.server_info();
     if !(mail_from.is_ascii() && rcpt_to.iter().all(|r| r.is_ascii())) {
@@ -177,4 +153,28 @@ fn reply_text(rendered: &str) -> String {
         .split_once("): ")
         .map_or(rendered, |(_, text)| text)
         .to_string()
+}
+
+/// An envelope address as lettre takes it; an application submits only
+/// ordinary addresses (a direct sender writes odd ones itself).
+fn parse_address(address: &str) -> Result<Address, SubmitError> {
+    address
+        .parse::<Address>()
+        .map_err(|e| SubmitError::Envelope(format!("{address:?}: {e}")))
+}
+
+/// An SMTP session with the relay at `addr`, greeted with `helo`.
+async fn connect(addr: SocketAddr, helo: &str) -> Result<AsyncSmtpConnection, SubmitError> {
+    AsyncSmtpConnection::connect_tokio1(
+        addr,
+        Some(std::time::Duration::from_secs(60)),
+        &ClientId::Domain(helo.to_string()),
+        None,
+        None,
+    )
+    .await
+    .map_err(|e| SubmitError::Connect {
+        addr,
+        reason: e.to_string(),
+    })
 }

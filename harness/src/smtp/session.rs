@@ -392,6 +392,18 @@ mod tests {
         config: ServerConfig,
         script: &[u8],
     ) -> (Vec<String>, Vec<Transaction>) {
+        drive(peer, config, script, true).await
+    }
+
+    /// Writes `script` (then closes the write side, or not) and returns
+    /// what the server sent until it closed, minus the greeting, and the
+    /// deliveries.
+    async fn drive(
+        peer: &str,
+        config: ServerConfig,
+        script: &[u8],
+        close: bool,
+    ) -> (Vec<String>, Vec<Transaction>) {
         let handler = Arc::new(Recorder::default());
         let (mut client, server) = tokio::io::duplex(1 << 20);
         let session = Session::new(
@@ -401,7 +413,9 @@ mod tests {
         );
         let task = tokio::spawn(session.run(server));
         client.write_all(script).await.unwrap();
-        client.shutdown().await.unwrap();
+        if close {
+            client.shutdown().await.unwrap();
+        }
         let mut replies = String::new();
         client.read_to_string(&mut replies).await.unwrap();
         task.await.unwrap().unwrap();
@@ -690,29 +704,11 @@ mod tests {
     /// timeout (50 ms) can end the session; returns what the server sent
     /// until it closed, minus the greeting, and the deliveries.
     async fn silent_after(script: &[u8]) -> (Vec<String>, Vec<Transaction>) {
-        let handler = Arc::new(Recorder::default());
-        let (mut client, server) = tokio::io::duplex(1 << 20);
         let config = ServerConfig {
             idle_timeout: Duration::from_millis(50),
             ..config()
         };
-        let session = Session::new(
-            "127.0.0.1:1".parse().unwrap(),
-            Arc::clone(&handler),
-            Arc::new(config),
-        );
-        let task = tokio::spawn(session.run(server));
-        client.write_all(script).await.unwrap();
-        let mut replies = String::new();
-        client.read_to_string(&mut replies).await.unwrap();
-        task.await.unwrap().unwrap();
-        let mut lines: Vec<String> = replies
-            .split_terminator("\r\n")
-            .map(str::to_string)
-            .collect();
-        assert_eq!(lines.remove(0), "220 mx.test ESMTP ready");
-        let delivered = std::mem::take(&mut *handler.delivered.lock().unwrap());
-        (lines, delivered)
+        drive("127.0.0.1:1", config, script, false).await
     }
 
     #[tokio::test]

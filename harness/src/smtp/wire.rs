@@ -67,8 +67,10 @@ pub(super) struct Chunk {
     pub bare_cr: bool,
 }
 
-/// [`read_line`] that also tells how the chunk ends and whether it holds a
-/// bare CR, looking at every byte, kept or not.
+/// One line (LF included) appended to `out`, at most `limit` bytes of it
+/// kept (memory stays bounded however long the line is), with how the
+/// chunk ends and whether it holds a bare CR, looking at every byte, kept
+/// or not.
 pub(super) async fn read_chunk<R: AsyncBufRead + Unpin>(
     reader: &mut R,
     out: &mut Vec<u8>,
@@ -137,38 +139,7 @@ pub(super) async fn read_line<R: AsyncBufRead + Unpin>(
     out: &mut Vec<u8>,
     limit: usize,
 ) -> io::Result<LineRead> {
-    let mut kept = 0;
-    let mut overflow = false;
-    loop {
-        let available = reader.fill_buf().await?;
-        if available.is_empty() {
-            return Ok(LineRead::Eof);
-        }
-        let (chunk, complete) = match available.iter().position(|&b| b == b'\n') {
-            Some(lf) => (&available[..=lf], true),
-            None => (available, false),
-        };
-        if !overflow {
-            let room = limit - kept;
-            if chunk.len() <= room {
-                out.extend_from_slice(chunk);
-                kept += chunk.len();
-            } else {
-                out.extend_from_slice(&chunk[..room]);
-                kept = limit;
-                overflow = true;
-            }
-        }
-        let consumed = chunk.len();
-        reader.consume(consumed);
-        if complete {
-            return Ok(if overflow {
-                LineRead::TooLong
-            } else {
-                LineRead::Line
-            });
-        }
-    }
+    Ok(read_chunk(reader, out, limit).await?.read)
 }
 
 /// A client connection: a buffered reader over the stream and the replies

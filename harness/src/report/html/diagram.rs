@@ -96,13 +96,7 @@ fn identities(out: &mut String, m: &MessageReport) {
     );
     // SPF: the Return-Path domain.
     let spf = v.spf.result.to_string();
-    let (class, label) = if v.dmarc.spf_aligned {
-        ("ok", "✓ aligned")
-    } else if spf == "pass" {
-        ("bad", "✗ not aligned")
-    } else {
-        ("muted", "✗ no pass")
-    };
+    let (class, label) = alignment(v.dmarc.spf_aligned, spf == "pass");
     connector(out, class, label);
     let _ = write!(
         out,
@@ -125,13 +119,7 @@ fn identities(out: &mut String, m: &MessageReport) {
     }
     for d in &v.dkim {
         let result = d.result.to_string();
-        let (class, label) = if d.aligned {
-            ("ok", "✓ aligned")
-        } else if result == "pass" {
-            ("bad", "✗ not aligned")
-        } else {
-            ("muted", "✗ no pass")
-        };
+        let (class, label) = alignment(d.aligned, result == "pass");
         connector(out, class, label);
         let reason = d
             .reason
@@ -263,4 +251,16 @@ fn receivers(out: &mut String, m: &MessageReport) {
         );
     }
     out.push_str("</tbody></table>");
+}
+
+/// An identifier's line to the header From: aligned (it passed for the
+/// From's organization), passed but not aligned, or did not pass.
+fn alignment(aligned: bool, passed: bool) -> (&'static str, &'static str) {
+    if aligned {
+        ("ok", "✓ aligned")
+    } else if passed {
+        ("bad", "✗ not aligned")
+    } else {
+        ("muted", "✗ no pass")
+    }
 }

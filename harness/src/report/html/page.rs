@@ -96,19 +96,6 @@ fn anchor(s: &ScenarioReport) -> String {
     )
 }
 
-/// The scenario's name without its " [<variant>]" suffix.
-fn base_name(s: &ScenarioReport) -> &str {
-    s.variant
-        .as_deref()
-        .and_then(|v| {
-            s.name
-                .strip_suffix(']')
-                .and_then(|n| n.strip_suffix(v))
-                .and_then(|n| n.strip_suffix(" ["))
-        })
-        .unwrap_or(&s.name)
-}
-
 /// A domain name, escaped, that may wrap only after its dots.
 fn breakable(domain: &str) -> String {
     esc(domain).replace('.', ".<wbr>")
@@ -140,7 +127,7 @@ fn overview(out: &mut String, report: &RunReport) {
             mark(s.passed),
             anchor(s),
             esc(&s.file),
-            esc(base_name(s)),
+            esc(s.base_name()),
         );
         if let Some(error) = &s.error {
             let _ = write!(
@@ -232,7 +219,7 @@ fn file_section(out: &mut String, group: &[ScenarioReport]) {
         r#"<section class="file" id="f-{}"><div class="file-head">{}<h2>{}</h2><span class="file-path">{}</span></div>"#,
         slug(&first.file),
         mark(all_passed),
-        esc(base_name(first)),
+        esc(first.base_name()),
         esc(&first.file)
     );
     let columns = group.len();

@@ -1,22 +1,4 @@
-/// `text` safe in HTML element content and in double- or single-quoted
-/// attribute values.
-pub(super) fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters other than tab and line breaks are not
-            // allowed in HTML text.
-            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(super) use crate::report::markup::escape as esc;
 
 /// An element id from free text: lowercase ASCII letters and digits, the
 /// rest as `-`.
