@@ -1,5 +1,13 @@
 //! The commands behind the `mailharness` binary. Each returns the process
 //! exit code (see [`crate::exit`]); `main.rs` only parses and dispatches.
+//!
+//! - `args`: the command line as clap reads it ([`Args`]), defaults from
+//!   the library's constants.
+//! - `invocation`: [`parse`], the arguments resolved once into an
+//!   [`Invocation`]: a command with its settings, which it
+//!   [executes](Invocation::execute).
+//! - `live`: live mode's settings and `audit`; `diff`: `mailharness diff`;
+//!   `output`: `run`'s output paths, checked before anything runs.
 
 use std::{
     io::{IsTerminal, Write},
@@ -17,15 +25,23 @@ use crate::{
     ses::{self, user_records},
 };
 
+mod args;
 mod diff;
+mod invocation;
 mod live;
 mod output;
 
+pub use args::{
+    Args, AuditArgs, CheckArgs, CommandArgs, DiffArgs, LiveArgs, RunArgs, SesRecordsArgs,
+};
 pub use diff::{DiffSettings, diff};
-pub use live::{AuditSettings, LiveRunSettings, audit};
+pub use invocation::{DEFAULT_SCENARIOS, Invocation, parse};
+pub use live::{
+    AuditSettings, CAPTURE_POLL_INTERVAL, DEFAULT_CAPTURE_TIMEOUT, LiveRunSettings, audit,
+};
 
-/// Output format of `run`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Output format of `run` and `diff` (`--format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Human,
     Json,
