@@ -1183,7 +1183,7 @@ impl<'a> Context<'a> {
                 String::new()
             }
             Some(r) => r.get_ref().clone(),
-            None => "us-east-1".to_string(),
+            None => crate::ses::DEFAULT_REGION.to_string(),
         };
         let identity = match &raw.identity {
             Some(i) if !is_domain_name(i.get_ref()) => {
