@@ -1526,15 +1526,15 @@ impl<'a> Context<'a> {
             .map(|p| p.get_ref().as_slice())
             .unwrap_or_default();
         for reference in references {
-            let file = match crate::receiver::resolve(reference.get_ref(), self.path) {
-                Ok(file) => file,
+            let source = match crate::receiver::resolve(reference.get_ref(), self.path) {
+                Ok(source) => source,
                 Err(message) => {
                     self.error(reference.span(), message);
                     ok = false;
                     continue;
                 }
             };
-            match crate::receiver::load_profile(&file) {
+            match source.load() {
                 Ok(profile) if profiles.iter().any(|p| p.name == profile.name) => {
                     self.error(
                         reference.span(),
