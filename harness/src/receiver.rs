@@ -5,19 +5,22 @@
 //! and the receiver's real SMTP reply.
 //!
 //! Profiles are data: TOML files (`receivers/*.toml` at the top of the
-//! workspace, or a user's own) with rules whose conditions and actions are
-//! all in the file; no profile is known to the code by name.
+//! workspace, compiled in, or a user's own) with rules whose conditions and
+//! actions are all in the file; no profile is known to the code by name.
 //!
 //! - `outcome`: what a receiver does with a message ([`Disposition`],
 //!   [`ReceiverOutcome`]).
 //! - `profile`: [`Profile`], its [`Rule`]s and their [`Conditions`].
 //! - `raw`: the file's shape as serde reads it.
+//! - `bundled`: the bundled profiles ([`Bundled`]), compiled in.
 //! - `load`: reading and checking a file ([`load_profile`]), resolving a
-//!   scenario's reference to one ([`resolve`]).
+//!   scenario's reference to a [`ProfileSource`] ([`resolve`]): its own
+//!   file, else a bundled profile.
 //! - `evaluate`: [`evaluate`] one profile, the [`strictest`] outcome.
 //! - `judge`: [`judge`], what the capture does at the end of DATA.
 //! - `expect`: [`compare`] outcomes with a scenario's expectations.
 
+mod bundled;
 mod evaluate;
 mod judge;
 mod load;
@@ -25,9 +28,10 @@ mod outcome;
 mod profile;
 mod raw;
 
+pub use bundled::{BUNDLED_FOLDER, Bundled, bundled_names};
 pub use evaluate::{Evidence, evaluate, refusal, strictest};
 pub use judge::{Judgement, Receivers, judge};
-pub use load::{bundled_dir, bundled_names, load_profile, load_profile_str, resolve};
+pub use load::{ProfileSource, load_profile, load_profile_str, resolve};
 pub use outcome::{Disposition, ReceiverOutcome};
 pub use profile::{
     Action, Conditions, Matcher, PLACEHOLDERS, PolicyState, Profile, ReplyTemplate, Rule,

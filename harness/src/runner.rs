@@ -21,7 +21,9 @@ mod route;
 mod save;
 mod smtp;
 
-pub use all::{NothingSelected, Partition, RunOptions, Selection, run_all};
+pub use all::{
+    FALLBACK_JOBS, NothingSelected, Partition, RunOptions, Selection, default_jobs, run_all,
+};
 #[cfg(feature = "live")]
 pub use live::{LiveContext, live_message, run_live_scenario};
 pub use one::{EnvironmentError, ScenarioRun, run_scenario};

@@ -1,12 +1,15 @@
 //! What Amazon SES does that can be observed from outside, as data: the
 //! envelope and Message-ID formats per region, its selectors, Easy DKIM
-//! tokens, its SPF ranges, the headers it adds (`conventions`), and the
-//! records it asks a user to publish for an identity (`records`). The
+//! tokens, its SPF ranges, the headers it adds (`conventions`), the
+//! records it asks a user to publish for an identity (`records`), the
+//! sandbox's limits and the default region (`sandbox`). The
 //! SES-like relay, live mode's audit and `mailharness ses-records` all read
 //! SES from here.
 
 mod conventions;
 mod records;
+mod sandbox;
 
 pub use conventions::*;
 pub use records::user_records;
+pub use sandbox::{DEFAULT_REGION, SANDBOX_DAILY_QUOTA, SANDBOX_SEND_INTERVAL};

@@ -1015,3 +1015,71 @@ profiles = ["{up}/strict.toml"]
     assert_eq!(o.code, 2, "{}", render(&o));
     assert!(o.stderr.contains("SECRET-TOKEN-2"), "{}", render(&o));
 }
+
+/// The receiver outcomes of a one-scenario JSON report: (profile,
+/// disposition, reply) of its first message.
+fn receiver_outcomes(json: &str) -> Vec<(String, String, String)> {
+    let report: serde_json::Value = serde_json::from_str(json).expect("a JSON report");
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    report["scenarios"][0]["messages"][0]["receivers"]
+        .as_array()
+        .expect("receiver outcomes")
+        .iter()
+        .map(|r| {
+            (
+                text(&r["profile"]),
+                text(&r["disposition"]),
+                text(&r["reply"]),
+            )
+        })
+        .collect()
+}
+
+/// The bundled receiver profiles are compiled into the binary: in a folder
+/// outside the workspace, a scenario that names `gmail-bulk` gets Gmail's
+/// bulk-sender verdict; a `receivers/gmail-bulk.toml` of the scenario's own
+/// (here in a parent folder) wins over the bundled one.
+#[test]
+fn bundled_profiles_are_found_outside_the_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(!dir.path().starts_with(workspace_root()));
+    let project = dir.path().join("mail");
+    std::fs::create_dir(&project).unwrap();
+    let ses = workspace_root().join("scenarios/ses");
+    std::fs::copy(ses.join("default.toml"), project.join("default.toml")).unwrap();
+    copy_dir(&ses.join("zones/default"), &project.join("zones/default"));
+
+    let o = mailharness(&["run", "--format", "json", "default.toml"], &project);
+    assert_eq!(o.code, 0, "{}", render(&o));
+    let outcomes = receiver_outcomes(&o.stdout);
+    let gmail = outcomes
+        .iter()
+        .find(|(profile, ..)| profile == "gmail-bulk")
+        .unwrap_or_else(|| panic!("no gmail-bulk outcome: {outcomes:?}"));
+    assert_eq!(gmail.1, "reject", "{outcomes:?}");
+    assert!(gmail.2.starts_with("550 5.7.32 "), "{outcomes:?}");
+
+    // A profile of the scenario's own, with no rules: every message to
+    // the inbox, so the scenario's expectations of gmail-bulk now fail.
+    std::fs::create_dir(dir.path().join("receivers")).unwrap();
+    std::fs::write(
+        dir.path().join("receivers/gmail-bulk.toml"),
+        "description = \"a Gmail that takes everything\"\n",
+    )
+    .unwrap();
+    let o = mailharness(
+        &[
+            "run",
+            "--format",
+            "json",
+            &project.join("default.toml").display().to_string(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.code, 1, "{}", render(&o));
+    let outcomes = receiver_outcomes(&o.stdout);
+    assert!(
+        outcomes.contains(&("gmail-bulk".into(), "inbox".into(), String::new())),
+        "{outcomes:?}"
+    );
+}

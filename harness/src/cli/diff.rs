@@ -1,9 +1,12 @@
+//! `mailharness diff`: the scenarios under two versions of their zone
+//! files, and the verdicts that change.
+
 use std::{
     io::{IsTerminal, Write},
     path::PathBuf,
 };
 
-use super::{Format, load_all_with};
+use super::{Format, check::load_all_with};
 use crate::{
     diff::{ZoneSource, ZoneSourceReader, run_diff, write_human},
     exit,

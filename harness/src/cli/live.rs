@@ -7,10 +7,20 @@ use crate::{
     exit,
     runner::RunOptions,
     scenario::{Scenario, Sender},
+    ses,
 };
 
-/// `run`'s live-mode settings (used by `via = "ses"` scenarios only).
-#[derive(Clone, Debug, Default)]
+/// How long a live run waits for a sent message to appear in S3
+/// (`--capture-timeout`'s default).
+pub const DEFAULT_CAPTURE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How often a live run looks for the message in S3 while it waits.
+pub const CAPTURE_POLL_INTERVAL: Duration = Duration::from_secs(3);
+
+/// `run`'s live-mode settings (used by `via = "ses"` scenarios only). The
+/// defaults are the command line's: the sandbox's daily quota, a
+/// [`DEFAULT_CAPTURE_TIMEOUT`], the environment's region, no S3 capture.
+#[derive(Clone, Debug)]
 pub struct LiveRunSettings {
     /// `--region`; else the environment's (aws-config's chain).
     pub region: Option<String>,
@@ -18,13 +28,16 @@ pub struct LiveRunSettings {
     pub endpoint_url: Option<String>,
     /// Recipients allowed besides the SES mailbox simulator.
     pub allowed_recipients: Vec<String>,
-    /// Sends per UTC day (SES sandbox: 200).
+    /// Sends per UTC day (default: the sandbox's quota,
+    /// [`ses::SANDBOX_DAILY_QUOTA`]).
     pub daily_budget: u32,
     /// Where the day's count is kept across runs.
     pub budget_file: Option<PathBuf>,
     /// Where the receiving side's receipt rule stores raw mail.
     pub s3_bucket: Option<String>,
+    /// The receipt rule's object key prefix.
     pub s3_prefix: String,
+    /// How long to wait for a message in S3.
     pub capture_timeout: Duration,
     /// The verifier's nameserver; the system's resolver when `None`.
     pub nameserver: Option<SocketAddr>,
@@ -34,6 +47,25 @@ pub struct LiveRunSettings {
     pub to: Vec<String>,
     /// Print what would be sent, to whom, and send nothing.
     pub dry_run: bool,
+}
+
+impl Default for LiveRunSettings {
+    fn default() -> Self {
+        LiveRunSettings {
+            region: None,
+            endpoint_url: None,
+            allowed_recipients: Vec::new(),
+            daily_budget: ses::SANDBOX_DAILY_QUOTA,
+            budget_file: None,
+            s3_bucket: None,
+            s3_prefix: String::new(),
+            capture_timeout: DEFAULT_CAPTURE_TIMEOUT,
+            nameserver: None,
+            from: None,
+            to: Vec::new(),
+            dry_run: false,
+        }
+    }
 }
 
 /// Whether `run` goes on after [`prepare`].
@@ -162,14 +194,14 @@ async fn context(settings: &LiveRunSettings) -> Result<crate::runner::LiveContex
         bucket: bucket.clone(),
         prefix: settings.s3_prefix.clone(),
         timeout: settings.capture_timeout,
-        interval: Duration::from_secs(3),
+        interval: CAPTURE_POLL_INTERVAL,
     });
     let allowed = settings.allowed_recipients.clone();
     Ok(crate::runner::LiveContext {
         clients,
         guard: Guard::new(
             allowed,
-            Duration::from_secs(1),
+            ses::SANDBOX_SEND_INTERVAL,
             Budget::new(settings.daily_budget, settings.budget_file.clone()),
         ),
         capture,

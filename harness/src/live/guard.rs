@@ -53,9 +53,8 @@ struct BudgetFile {
 }
 
 impl Budget {
-    /// The SES sandbox allows 200 messages per 24 hours.
-    pub const SANDBOX_LIMIT: u32 = 200;
-
+    /// At most `limit` sends per UTC day (a sandbox account's is
+    /// [`crate::ses::SANDBOX_DAILY_QUOTA`]).
     pub fn new(limit: u32, path: Option<PathBuf>) -> Budget {
         Budget {
             limit,

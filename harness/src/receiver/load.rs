@@ -7,45 +7,53 @@ use std::{
 };
 
 use super::{
+    bundled::{Bundled, bundled_names},
     profile::{Action, PLACEHOLDERS, Profile, ReplyTemplate, Rule},
     raw::{RawLineEndings, RawProfile},
 };
 use crate::scenario::{Diagnostic, FileErrors, deserialize_pruning, parse_document, quoted_list};
 use crate::smtp::LineEndings;
 
-/// The folder of the bundled profiles (`receivers/` at the top of the
-/// workspace the binary was built from).
-pub fn bundled_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../receivers")
+/// Where the profile a scenario names is read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProfileSource {
+    /// A file: one of the scenario's own, or one it names by path.
+    File(PathBuf),
+    /// A profile compiled into mailharness.
+    Bundled(Bundled),
 }
 
-/// The names of the bundled profiles, sorted.
-pub fn bundled_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(bundled_dir())
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
+impl ProfileSource {
+    /// The path diagnostics name it by (`<bundled>/NAME.toml` for a
+    /// bundled one).
+    pub fn path(&self) -> PathBuf {
+        match self {
+            ProfileSource::File(path) => path.clone(),
+            ProfileSource::Bundled(bundled) => bundled.path(),
+        }
+    }
+
+    /// Reads and checks the profile.
+    pub fn load(&self) -> Result<Profile, FileErrors> {
+        match self {
+            ProfileSource::File(path) => load_profile(path),
+            ProfileSource::Bundled(bundled) => load_profile_str(bundled.text, &bundled.path()),
+        }
+    }
 }
 
-/// The file a scenario's profile reference names. A reference ending in
-/// `.toml` or holding a `/` is a path relative to the scenario file; a
-/// name resolves to `receivers/<name>.toml` in the scenario's folder or the
-/// nearest parent folder that has one, else to the bundled profile of that
-/// name. The error says what was looked for.
-pub fn resolve(reference: &str, scenario_file: &Path) -> Result<PathBuf, String> {
+/// Where a scenario's profile reference leads. The scenario's own files
+/// win over the bundled profiles: a reference ending in `.toml` or holding
+/// a `/` is a path relative to the scenario file; a name resolves to
+/// `receivers/<name>.toml` in the scenario's folder or the nearest parent
+/// folder that has one, else to the bundled profile of that name. The
+/// error says what was looked for.
+pub fn resolve(reference: &str, scenario_file: &Path) -> Result<ProfileSource, String> {
     let base = scenario_file.parent().unwrap_or(Path::new(""));
     if reference.ends_with(".toml") || reference.contains('/') || reference.contains('\\') {
         let file = base.join(reference);
         return if file.is_file() {
-            Ok(file)
+            Ok(ProfileSource::File(file))
         } else {
             Err(format!("no receiver profile file \"{}\"", file.display()))
         };
@@ -63,12 +71,11 @@ pub fn resolve(reference: &str, scenario_file: &Path) -> Result<PathBuf, String>
     for dir in base.ancestors() {
         let file = dir.join("receivers").join(&file_name);
         if file.is_file() {
-            return Ok(file);
+            return Ok(ProfileSource::File(file));
         }
     }
-    let bundled = bundled_dir().join(&file_name);
-    if bundled.is_file() {
-        return Ok(bundled);
+    if let Some(bundled) = Bundled::named(reference) {
+        return Ok(ProfileSource::Bundled(bundled));
     }
     let names = bundled_names();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -429,10 +436,13 @@ reason = "z"
     fn every_bundled_profile_loads() {
         let names = bundled_names();
         assert!(names.len() >= 7, "{names:?}");
-        for name in &names {
-            let profile = load_profile(&bundled_dir().join(format!("{name}.toml")))
+        for bundled in Bundled::all() {
+            let profile = ProfileSource::Bundled(bundled)
+                .load()
                 .unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(&profile.name, name);
+            assert_eq!(profile.name, bundled.name);
+            assert_eq!(profile.file, bundled.path());
+            let name = bundled.name;
             assert!(profile.description.is_some(), "{name} has no description");
             assert!(!profile.rules.is_empty(), "{name} has no rules");
         }
@@ -442,7 +452,11 @@ reason = "z"
     /// not drift apart.
     #[test]
     fn gmail_bulk_is_gmail_for_a_bulk_sender() {
-        let load = |name: &str| load_profile(&bundled_dir().join(format!("{name}.toml"))).unwrap();
+        let load = |name: &str| {
+            ProfileSource::Bundled(Bundled::named(name).unwrap())
+                .load()
+                .unwrap()
+        };
         let (all, bulk) = (load("gmail"), load("gmail-bulk"));
         assert_eq!(all.rules, bulk.rules);
         assert!(!all.bulk);
@@ -452,7 +466,8 @@ reason = "z"
     #[test]
     fn references_resolve() {
         let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/ses/default.toml");
-        let file = resolve("docomo", &scenario).unwrap();
+        // In the workspace, receivers/ is a parent folder's.
+        let file = resolve("docomo", &scenario).unwrap().path();
         assert!(
             file.ends_with("receivers/docomo.toml"),
             "{}",
@@ -468,5 +483,28 @@ reason = "z"
         assert!(e.starts_with("no receiver profile file "), "{e}");
         let e = resolve("bad name", &scenario).unwrap_err();
         assert!(e.starts_with("expected a profile name"), "{e}");
+    }
+
+    /// Outside the workspace a name finds the bundled profile, unless the
+    /// scenario's folder or a parent folder has its own.
+    #[test]
+    fn own_files_win_over_the_bundled_profiles() {
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = dir.path().join("mail/s.toml");
+        std::fs::create_dir_all(scenario.parent().unwrap()).unwrap();
+        let docomo = Bundled::named("docomo").unwrap();
+        assert_eq!(
+            resolve("docomo", &scenario),
+            Ok(ProfileSource::Bundled(docomo))
+        );
+        let own = dir.path().join("receivers/docomo.toml");
+        std::fs::create_dir_all(own.parent().unwrap()).unwrap();
+        std::fs::write(&own, docomo.text).unwrap();
+        assert_eq!(resolve("docomo", &scenario), Ok(ProfileSource::File(own)));
+        // A path is always the scenario's own file.
+        assert!(matches!(
+            resolve("../receivers/docomo.toml", &scenario),
+            Ok(ProfileSource::File(_))
+        ));
     }
 }

@@ -21,10 +21,19 @@ pub struct RunOptions {
     pub live: Option<Arc<super::LiveContext>>,
 }
 
+/// Scenarios run at once when the number of cores cannot be read.
+pub const FALLBACK_JOBS: usize = 2;
+
+/// `--jobs`'s default: one scenario per core, [`FALLBACK_JOBS`] when the
+/// number of cores cannot be read.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(FALLBACK_JOBS, |n| n.get())
+}
+
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
-            jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            jobs: default_jobs(),
             save: None,
             #[cfg(feature = "live")]
             live: None,

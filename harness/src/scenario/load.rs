@@ -1183,7 +1183,7 @@ impl<'a> Context<'a> {
                 String::new()
             }
             Some(r) => r.get_ref().clone(),
-            None => "us-east-1".to_string(),
+            None => crate::ses::DEFAULT_REGION.to_string(),
         };
         let identity = match &raw.identity {
             Some(i) if !is_domain_name(i.get_ref()) => {
@@ -1526,15 +1526,15 @@ impl<'a> Context<'a> {
             .map(|p| p.get_ref().as_slice())
             .unwrap_or_default();
         for reference in references {
-            let file = match crate::receiver::resolve(reference.get_ref(), self.path) {
-                Ok(file) => file,
+            let source = match crate::receiver::resolve(reference.get_ref(), self.path) {
+                Ok(source) => source,
                 Err(message) => {
                     self.error(reference.span(), message);
                     ok = false;
                     continue;
                 }
             };
-            match crate::receiver::load_profile(&file) {
+            match source.load() {
                 Ok(profile) if profiles.iter().any(|p| p.name == profile.name) => {
                     self.error(
                         reference.span(),

@@ -4,7 +4,7 @@
 //! (the project being tested) and of the bundled receiver profiles.
 //! Scenario files the user names are always shown.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{Diagnostic, FileErrors};
 
@@ -12,21 +12,22 @@ use super::{Diagnostic, FileErrors};
 /// shown.
 const WITHHELD: &str = "(its text is not shown: the file is outside the current folder)";
 
-/// Whether messages may quote `file`: it lies below the current folder
-/// or among the bundled receiver profiles (symbolic links resolved).
+/// Whether messages may quote `file`: it is a bundled receiver profile
+/// (`<bundled>/NAME.toml`) or lies below the current folder (symbolic
+/// links resolved).
 pub fn may_quote(file: &Path) -> bool {
-    let Ok(file) = file.canonicalize() else {
+    if crate::receiver::Bundled::at(file).is_some() {
+        return true;
+    }
+    let (Ok(file), Some(here)) = (
+        file.canonicalize(),
+        std::env::current_dir()
+            .ok()
+            .and_then(|d| d.canonicalize().ok()),
+    ) else {
         return false;
     };
-    let roots: [Option<PathBuf>; 2] = [
-        std::env::current_dir().ok(),
-        Some(crate::receiver::bundled_dir()),
-    ];
-    roots
-        .into_iter()
-        .flatten()
-        .filter_map(|root| root.canonicalize().ok())
-        .any(|root| file.starts_with(root))
+    file.starts_with(here)
 }
 
 /// `message` without anything it quotes from the file: the part before
@@ -85,7 +86,7 @@ mod tests {
         let here = std::env::current_dir().unwrap();
         assert!(may_quote(&here.join("Cargo.toml")));
         assert!(may_quote(
-            &crate::receiver::bundled_dir().join("gmail.toml")
+            &crate::receiver::Bundled::named("gmail").unwrap().path()
         ));
         assert!(!may_quote(Path::new("/etc/hostname")) || here.starts_with("/etc"));
         assert!(!may_quote(&here.join("no-such-file")));
