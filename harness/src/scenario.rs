@@ -5,7 +5,6 @@
 //! Errors in files a scenario names quote their text only when the file
 //! is below the current folder (`quote`).
 
-mod diagnostic;
 mod load;
 mod model;
 mod quote;
@@ -13,8 +12,6 @@ mod raw;
 mod size;
 mod zones;
 
-pub use diagnostic::{Diagnostic, FileErrors};
-pub(crate) use load::{deserialize_pruning, parse_document, quoted_list};
 pub use load::{
     discover, is_domain_name, is_region, load_file, load_file_with, load_str, load_str_with,
 };
@@ -26,3 +23,7 @@ pub use model::{
 };
 pub use quote::may_quote;
 pub use zones::{FileSystem, ZoneFiles};
+
+/// The diagnostics of [`crate::document`], the engine scenario files are
+/// read with.
+pub use crate::document::{Diagnostic, FileErrors};

@@ -10,16 +10,18 @@ use std::{
 use serde::de::DeserializeOwned;
 use toml::{
     Spanned,
-    de::{DeTable, DeValue, ValueDeserializer},
+    de::{DeTable, DeValue},
 };
 
 use super::{
-    diagnostic::{Diagnostic, FileErrors},
     model::*,
     raw::*,
     zones::{FileSystem, ZoneFiles},
 };
-use crate::receiver::Receivers;
+use crate::{
+    document::{self, Diagnostic, FileErrors, deserialize_pruning, quoted_list},
+    receiver::Receivers,
+};
 
 /// Default egress address of the emulated SES sending host: inside
 /// 54.240.0.0/18, one of the ranges amazonses.com's SPF record lists.
@@ -78,17 +80,7 @@ pub fn load_file_with(
     path: &Path,
     zones: &dyn ZoneFiles,
 ) -> Result<Vec<Scenario>, Vec<FileErrors>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![FileErrors {
-            path: path.to_path_buf(),
-            diagnostics: vec![Diagnostic {
-                line: 1,
-                column: 1,
-                span: 0..0,
-                message: format!("cannot read the file: {e}"),
-            }],
-        }]
-    })?;
+    let text = document::read_text(path).map_err(|e| vec![e])?;
     load_str_with(&text, path, zones)
 }
 
@@ -115,12 +107,7 @@ pub fn load_str_with(
     let scenarios = cx.scenarios();
     let mut errors = Vec::new();
     if !cx.diagnostics.is_empty() {
-        cx.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-        cx.diagnostics.dedup();
-        errors.push(FileErrors {
-            path: path.to_path_buf(),
-            diagnostics: cx.diagnostics,
-        });
+        errors.push(FileErrors::in_text_order(path, cx.diagnostics));
     }
     errors.extend(cx.other_files);
     match scenarios {
@@ -155,14 +142,7 @@ impl<'a> Context<'a> {
     }
 
     fn scenarios(&mut self) -> Option<Vec<Scenario>> {
-        let (root, syntax) = DeTable::parse_recoverable(self.text);
-        for e in &syntax {
-            let span = e.span().unwrap_or(0..0);
-            self.error(span, humanize(e.message()));
-        }
-        if !syntax.is_empty() {
-            return None;
-        }
+        let root = document::parse_table(self.text, &mut self.diagnostics)?;
         let root_span = root.span();
         let root = root.into_inner();
         for (key, _) in root.iter() {
@@ -1684,115 +1664,6 @@ fn profile_name(reference: &str) -> String {
     last.strip_suffix(".toml").unwrap_or(last).to_string()
 }
 
-/// Parses a TOML document of `text`, every syntax error a diagnostic;
-/// `None` when there was one. Scenario files and receiver profiles read
-/// their text through it.
-pub(crate) fn parse_document<'t>(
-    text: &'t str,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<Spanned<DeValue<'t>>> {
-    let (root, syntax) = DeTable::parse_recoverable(text);
-    for e in &syntax {
-        let span = e.span().unwrap_or(0..0);
-        diagnostics.push(Diagnostic::at(text, span, humanize(e.message())));
-    }
-    if !syntax.is_empty() {
-        return None;
-    }
-    let span = root.span();
-    Some(Spanned::new(span, DeValue::Table(root.into_inner())))
-}
-
-/// Deserializes `value` (a part of `text`), collecting every error into
-/// `diagnostics`: after each error the offending key (or array element) is
-/// pruned and deserialization is tried again, so one typo does not hide
-/// the next. The names of pruned keys go to `pruned`, so that later
-/// "missing" checks can stay quiet about them.
-pub(crate) fn deserialize_pruning<T: DeserializeOwned>(
-    text: &str,
-    value: &Spanned<DeValue<'_>>,
-    diagnostics: &mut Vec<Diagnostic>,
-    pruned_keys: &mut Vec<String>,
-) -> Option<T> {
-    let mut value = value.clone();
-    let mut pruned: Vec<String> = Vec::new();
-    for _ in 0..256 {
-        match T::deserialize(ValueDeserializer::from(value.clone())) {
-            // With keys pruned the file has errors already; the partial
-            // value still goes through the semantic checks so that
-            // their errors are reported in the same pass.
-            Ok(v) => return Some(v),
-            Err(e) => {
-                let span = e.span().unwrap_or_else(|| value.span());
-                let message = e.message();
-                let consequence = message
-                    .strip_prefix("missing field `")
-                    .and_then(|rest| rest.split('`').next())
-                    .is_some_and(|key| pruned.iter().any(|p| p == key));
-                if consequence {
-                    return None;
-                }
-                diagnostics.push(Diagnostic::at(text, span.clone(), humanize(message)));
-                match prune(&mut value, span.start) {
-                    Some(key) => {
-                        pruned_keys.push(key.clone());
-                        pruned.push(key);
-                    }
-                    None => return None,
-                }
-            }
-        }
-    }
-    None
-}
-
-/// Removes the innermost key or array element whose key or value holds
-/// byte `at`; returns the removed key's name (`[i]` for an element).
-fn prune(value: &mut Spanned<DeValue<'_>>, at: usize) -> Option<String> {
-    let contains = |span: Range<usize>| span.start <= at && at < span.end.max(span.start + 1);
-    match value.get_mut() {
-        DeValue::Table(table) => {
-            let hit = table
-                .iter()
-                .find(|(k, v)| contains(k.span()) || contains(v.span()))
-                .map(|(k, _)| k.clone());
-            let Some(hit) = hit else {
-                // An array of tables spans only its first `[[header]]`:
-                // look inside every child.
-                let keys: Vec<_> = table.iter().map(|(k, _)| k.clone()).collect();
-                return keys.iter().find_map(|k| prune(table.get_mut(k)?, at));
-            };
-            if let Some(child) = table.get_mut(&hit)
-                && !contains(hit.span())
-                && let Some(inner) = prune(child, at)
-            {
-                return Some(inner);
-            }
-            table.remove(&hit);
-            Some(hit.get_ref().to_string())
-        }
-        DeValue::Array(array) => {
-            let Some(index) = array.iter().position(|v| contains(v.span())) else {
-                // The elements of an array of tables span only their
-                // headers: the offset may be in a body.
-                return (0..array.len()).find_map(|i| prune(&mut array.as_mut()[i], at));
-            };
-            if let Some(inner) = prune(&mut array.as_mut()[index], at) {
-                return Some(inner);
-            }
-            let mut kept = toml::de::DeArray::new();
-            for (i, v) in array.iter().enumerate() {
-                if i != index {
-                    kept.push(v.clone());
-                }
-            }
-            *array = kept;
-            Some(format!("[{index}]"))
-        }
-        _ => None,
-    }
-}
-
 const RECORD_TYPES: &[&str] = &["A", "AAAA", "MX", "TXT", "CNAME", "PTR", "NS", "SOA"];
 
 /// A zone file's origin when it has no `$ORIGIN`: its name without the
@@ -1886,56 +1757,6 @@ pub fn is_region(region: &str) -> bool {
         && parts
             .last()
             .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
-}
-
-pub(crate) fn quoted_list(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|i| format!("\"{i}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Rewrites serde's and toml's messages into this project's style:
-/// lowercase fragments with double-quoted values, "found" last.
-fn humanize(message: &str) -> String {
-    let message = message.trim().trim_end_matches('.');
-    let quote = |s: &str| {
-        s.replace('`', "\"")
-            .replace("a sequence", "an array")
-            .replace("a map", "a table")
-    };
-    if let Some(rest) = message.strip_prefix("unknown variant `")
-        && let Some((found, expected)) = rest.split_once("`, expected ")
-    {
-        let expected = expected.trim_start_matches("one of ");
-        return format!("expected one of {}, found \"{found}\"", quote(expected));
-    }
-    if let Some(rest) = message.strip_prefix("unknown field `")
-        && let Some((found, expected)) = rest.split_once("`, expected ")
-    {
-        let expected = expected.trim_start_matches("one of ");
-        return format!(
-            "unknown key \"{found}\", expected one of {}",
-            quote(expected)
-        );
-    }
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        return format!("unknown key \"{}", quote(rest));
-    }
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        return format!("missing key \"{}", quote(rest));
-    }
-    if let Some(rest) = message.strip_prefix("invalid type: ")
-        && let Some((found, expected)) = rest.split_once(", expected ")
-    {
-        return format!("expected {}, found {}", quote(expected), quote(found));
-    }
-    let mut out = quote(message);
-    if let Some(first) = out.get(..1) {
-        out = first.to_lowercase() + &out[1..];
-    }
-    out
 }
 
 #[cfg(test)]
@@ -2085,23 +1906,6 @@ mod tests {
         assert_eq!(scenario.name, "minimal");
         assert!(scenario.dns.records.is_empty());
         assert!(scenario.expect.outcome.is_none());
-    }
-
-    #[test]
-    fn humanize_rewrites_serde_messages() {
-        assert_eq!(
-            humanize("unknown variant `sofail`, expected one of `pass`, `fail`"),
-            "expected one of \"pass\", \"fail\", found \"sofail\""
-        );
-        assert_eq!(
-            humanize("unknown field `fomr`, expected one of `from`, `to`"),
-            "unknown key \"fomr\", expected one of \"from\", \"to\""
-        );
-        assert_eq!(humanize("missing field `to`"), "missing key \"to\"");
-        assert_eq!(
-            humanize("invalid type: integer `5`, expected a string"),
-            "expected a string, found integer \"5\""
-        );
     }
 
     #[test]

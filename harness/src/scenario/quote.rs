@@ -1,63 +1,27 @@
-//! Which files an error message may quote. A scenario can name any file
-//! (`zones = ["../../etc/passwd"]`); its errors then say where and what
-//! was expected, but show text only of files below the current folder
-//! (the project being tested) and of the bundled receiver profiles.
+//! Which files a scenario's errors may quote: those below the current
+//! folder and the bundled receiver profiles (the engine's rule,
+//! [`crate::document::may_quote`], with the profiles' folder added).
 //! Scenario files the user names are always shown.
 
 use std::path::{Path, PathBuf};
 
-use super::{Diagnostic, FileErrors};
+use crate::document::{self, FileErrors};
 
-/// What replaces the quoted part of a message about a file that is not
-/// shown.
-const WITHHELD: &str = "(its text is not shown: the file is outside the current folder)";
+/// The folders shown besides the current one.
+fn also_shown() -> [PathBuf; 1] {
+    [crate::receiver::bundled_dir()]
+}
 
 /// Whether messages may quote `file`: it lies below the current folder
 /// or among the bundled receiver profiles (symbolic links resolved).
 pub fn may_quote(file: &Path) -> bool {
-    let Ok(file) = file.canonicalize() else {
-        return false;
-    };
-    let roots: [Option<PathBuf>; 2] = [
-        std::env::current_dir().ok(),
-        Some(crate::receiver::bundled_dir()),
-    ];
-    roots
-        .into_iter()
-        .flatten()
-        .filter_map(|root| root.canonicalize().ok())
-        .any(|root| file.starts_with(root))
+    document::may_quote(file, &also_shown())
 }
 
-/// `message` without anything it quotes from the file: the part before
-/// its first `"`, then a note that the text is withheld.
-pub fn withhold(message: &str) -> String {
-    match message.split_once('"') {
-        None => message.to_string(),
-        Some((before, _)) => {
-            let before = before.trim_end().trim_end_matches(',');
-            format!("{before} {WITHHELD}")
-        }
-    }
-}
-
-/// The errors of a file another one names, with quotes withheld unless
+/// The errors of a file a scenario names, with quotes withheld unless
 /// [`may_quote`] allows them.
-pub fn guard(errors: FileErrors) -> FileErrors {
-    if may_quote(&errors.path) {
-        return errors;
-    }
-    FileErrors {
-        diagnostics: errors
-            .diagnostics
-            .into_iter()
-            .map(|d| Diagnostic {
-                message: withhold(&d.message),
-                ..d
-            })
-            .collect(),
-        ..errors
-    }
+pub(super) fn guard(errors: FileErrors) -> FileErrors {
+    document::guard(errors, &also_shown())
 }
 
 #[cfg(test)]
@@ -65,29 +29,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quotes_are_withheld() {
-        assert_eq!(
-            withhold(r#"unknown record type "x:0:0", expected one of A, AAAA"#),
-            format!("unknown record type {WITHHELD}")
-        );
-        assert_eq!(
-            withhold(r#"expected a TTL, found "root""#),
-            format!("expected a TTL, found {WITHHELD}")
-        );
-        assert_eq!(
-            withhold("expected a record type, found end of line"),
-            "expected a record type, found end of line"
-        );
-    }
-
-    #[test]
-    fn only_files_below_the_current_folder_or_bundled_are_quoted() {
+    fn bundled_profiles_are_quoted() {
         let here = std::env::current_dir().unwrap();
         assert!(may_quote(&here.join("Cargo.toml")));
         assert!(may_quote(
             &crate::receiver::bundled_dir().join("gmail.toml")
         ));
         assert!(!may_quote(Path::new("/etc/hostname")) || here.starts_with("/etc"));
-        assert!(!may_quote(&here.join("no-such-file")));
     }
 }
