@@ -20,6 +20,8 @@
 //! - [`send`]: the sender that puts a scenario's message into a relay.
 //! - [`capture`]: the receiving MTA that records what crossed the socket.
 //! - [`dns`]: the DNS client configuration (one nameserver, no cache).
+//! - [`document`]: TOML files read with diagnostics (scenarios and
+//!   receiver profiles): every error of a file at its line and column.
 //! - [`headers`]: header-block helpers on raw bytes.
 //! - [`hop`]: forwarders and mailing lists between sender and receiver.
 //! - [`keys`]: DKIM key generation and signing keys.
@@ -40,6 +42,7 @@ pub mod capture;
 pub mod cli;
 pub mod diff;
 pub mod dns;
+pub mod document;
 pub mod exit;
 pub mod expect;
 pub mod headers;

@@ -11,8 +11,12 @@ use super::{
     profile::{Action, PLACEHOLDERS, Profile, ReplyTemplate, Rule},
     raw::{RawLineEndings, RawProfile},
 };
-use crate::scenario::{Diagnostic, FileErrors, deserialize_pruning, parse_document, quoted_list};
-use crate::smtp::LineEndings;
+use crate::{
+    document::{
+        Diagnostic, FileErrors, deserialize_pruning, parse_document, quoted_list, read_text,
+    },
+    smtp::LineEndings,
+};
 
 /// Where the profile a scenario names is read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,16 +91,7 @@ pub fn resolve(reference: &str, scenario_file: &Path) -> Result<ProfileSource, S
 
 /// Reads and checks one profile file.
 pub fn load_profile(path: &Path) -> Result<Profile, FileErrors> {
-    let text = std::fs::read_to_string(path).map_err(|e| FileErrors {
-        path: path.to_path_buf(),
-        diagnostics: vec![Diagnostic {
-            line: 1,
-            column: 1,
-            span: 0..0,
-            message: format!("cannot read the file: {e}"),
-        }],
-    })?;
-    load_profile_str(&text, path)
+    load_profile_str(&read_text(path)?, path)
 }
 
 /// Checks a profile given as text; `path` names it (its stem is the
@@ -114,12 +109,7 @@ pub fn load_profile_str(text: &str, path: &Path) -> Result<Profile, FileErrors> 
                     "the profile was refused without a diagnostic (a bug in mailharness)",
                 ));
             }
-            diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-            diagnostics.dedup();
-            Err(FileErrors {
-                path: path.to_path_buf(),
-                diagnostics,
-            })
+            Err(FileErrors::in_text_order(path, diagnostics))
         }
     }
 }

@@ -4,12 +4,10 @@ use std::path::PathBuf;
 
 pub use crate::{
     hop::{HopIdentity, HopKind},
-    keys::{KeyAlgorithm, Publish, Signer, SignerTags},
+    keys::{Publish, Signer, SignerTags},
     mta::{MtaBackend, PostfixRelay},
     relay::{MxFailure, SesIdentity},
-    send::{
-        AttachmentData, AttachmentSpec, DirectSender, ExternalRelay, MessageSpec, SmtpAuth, SmtpTls,
-    },
+    send::{AttachmentData, AttachmentSpec, DirectSender, ExternalRelay, MessageSpec},
 };
 use mailharness_auth::{DkimResult, DmarcResult, Policy, SpfResult};
 

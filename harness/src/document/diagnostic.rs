@@ -1,6 +1,15 @@
-use std::{fmt, ops::Range, path::PathBuf};
+//! One problem at a place of a file's text ([`Diagnostic`]), and every
+//! problem of one file ([`FileErrors`]): printed as `path:line:col:
+//! message`, or drawn for a terminal.
 
-/// One problem in a scenario file, at a byte span of its text.
+use std::{
+    fmt,
+    ops::Range,
+    path::{Path, PathBuf},
+};
+
+/// One problem in a file (a scenario, a receiver profile, a zone file), at
+/// a byte span of its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub line: usize,
@@ -65,6 +74,30 @@ impl fmt::Display for FileErrors {
 }
 
 impl FileErrors {
+    /// The problems of the file at `path`, in the order of the text (by
+    /// span; those at one span in the order found), each once.
+    pub fn in_text_order(path: &Path, mut diagnostics: Vec<Diagnostic>) -> FileErrors {
+        diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+        diagnostics.dedup();
+        FileErrors {
+            path: path.to_path_buf(),
+            diagnostics,
+        }
+    }
+
+    /// The file at `path` could not be read: one problem at its start.
+    pub fn unreadable(path: &Path, error: &std::io::Error) -> FileErrors {
+        FileErrors {
+            path: path.to_path_buf(),
+            diagnostics: vec![Diagnostic {
+                line: 1,
+                column: 1,
+                span: 0..0,
+                message: format!("cannot read the file: {error}"),
+            }],
+        }
+    }
+
     /// The diagnostics drawn for a terminal: the source line, a label under
     /// the span, the message (miette's graphical handler). Falls back to
     /// the plain `path:line:col: message` form when the file cannot be read.

@@ -1,0 +1,135 @@
+//! `via = "relay"`: the SES identity the built-in relay emulates.
+
+use toml::Spanned;
+
+use super::{
+    super::{
+        names::{DOMAIN, HOST, REGION, SELECTOR, address_domain},
+        raw::{MxFailureName, RawSender},
+    },
+    context::Context,
+    sender::DEFAULT_EGRESS_IP,
+};
+use crate::{
+    relay::{MxFailure, SesIdentity},
+    send::MessageSpec,
+};
+
+/// The region of an identity that names none.
+/// Easy DKIM's key length when the file gives none.
+const DEFAULT_KEY_BITS: usize = 2048;
+
+impl Context<'_> {
+    pub(super) fn relay_sender(
+        &mut self,
+        raw: RawSender,
+        message: Option<&MessageSpec>,
+    ) -> Option<SesIdentity> {
+        let mark = self.mark();
+        let region = match &raw.region {
+            Some(r) => self.valid_name(&REGION, r).cloned().unwrap_or_default(),
+            None => crate::ses::DEFAULT_REGION.to_string(),
+        };
+        // Without a From domain to default to, the message's errors say why.
+        let identity = self.identity(&raw, message);
+        let mail_from_domain = raw
+            .mail_from_domain
+            .as_ref()
+            .map(|m| self.mail_from_domain(m, identity.as_deref().unwrap_or_default()));
+        let dkim_key_bits = self.dkim_key_bits(&raw);
+        let easy_dkim = raw.easy_dkim.as_ref().is_some_and(|e| *e.get_ref());
+        let byodkim_selector = self.byodkim_selector(&raw, easy_dkim);
+        if let (Some(bits), false) = (&raw.dkim_key_bits, easy_dkim || byodkim_selector.is_some()) {
+            self.error(
+                bits.span(),
+                "dkim_key_bits needs easy_dkim = true or byodkim_selector",
+            );
+        }
+        let egress_ip = match &raw.egress_ip {
+            Some(ip) => self.ip_address(ip).unwrap_or(DEFAULT_EGRESS_IP),
+            None => DEFAULT_EGRESS_IP,
+        };
+        if let Some(h) = &raw.helo {
+            self.valid_name(&HOST, h);
+        }
+        let behavior_on_mx_failure = match raw.behavior_on_mx_failure.map(|b| b.into_inner()) {
+            Some(MxFailureName::RejectMessage) => MxFailure::RejectMessage,
+            _ => MxFailure::UseDefaultValue,
+        };
+        let identity = identity?;
+        self.clean_since(mark).then(|| SesIdentity {
+            region,
+            identity,
+            mail_from_domain,
+            easy_dkim,
+            byodkim_selector,
+            dkim_key_bits,
+            behavior_on_mx_failure,
+            egress_ip,
+            helo: raw.helo.map(|h| h.into_inner()),
+        })
+    }
+
+    /// The identity, lowercase: the one given, else the From domain;
+    /// `Some("")` after an error, `None` when there is no From domain.
+    fn identity(&mut self, raw: &RawSender, message: Option<&MessageSpec>) -> Option<String> {
+        match &raw.identity {
+            Some(i) => Some(
+                self.valid_name(&DOMAIN, i)
+                    .map(|i| i.to_ascii_lowercase())
+                    .unwrap_or_default(),
+            ),
+            None => message.and_then(|m| address_domain(&m.from)),
+        }
+    }
+
+    /// A custom MAIL FROM domain, lowercase: a subdomain of `identity`
+    /// (not checked when the identity is not known).
+    fn mail_from_domain(&mut self, value: &Spanned<String>, identity: &str) -> String {
+        let domain = value.get_ref().to_ascii_lowercase();
+        if self.check_name(&DOMAIN, value.span(), &domain)
+            && !identity.is_empty()
+            && !domain.ends_with(&format!(".{identity}"))
+        {
+            self.error(
+                value.span(),
+                format!(
+                    "a custom MAIL FROM domain must be a subdomain of the identity \"{identity}\", found \"{domain}\""
+                ),
+            );
+        }
+        domain
+    }
+
+    fn dkim_key_bits(&mut self, raw: &RawSender) -> usize {
+        match &raw.dkim_key_bits {
+            Some(b) if ![1024, 2048].contains(b.get_ref()) => {
+                self.error(
+                    b.span(),
+                    format!(
+                        "expected 1024 or 2048 (Easy DKIM key lengths), found {}",
+                        b.get_ref()
+                    ),
+                );
+                DEFAULT_KEY_BITS
+            }
+            Some(b) => *b.get_ref() as usize,
+            None => DEFAULT_KEY_BITS,
+        }
+    }
+
+    /// The selector of a key the user brings (BYODKIM), lowercase; `None`
+    /// when not given or after an error.
+    fn byodkim_selector(&mut self, raw: &RawSender, easy_dkim: bool) -> Option<String> {
+        let selector = raw.byodkim_selector.as_ref()?;
+        if easy_dkim {
+            self.error(
+                selector.span(),
+                "byodkim_selector and easy_dkim = true exclude each other (an identity signs with one own key)",
+            );
+            return None;
+        }
+        self.valid_name(&SELECTOR, selector)
+            .map(|s| s.to_ascii_lowercase())
+    }
+}
