@@ -30,4 +30,6 @@ pub use live::{
     AuditSettings, CAPTURE_POLL_INTERVAL, DEFAULT_CAPTURE_TIMEOUT, LiveRunSettings, audit,
 };
 pub use run::{Format, RunSettings, run};
-pub use ses_records::ses_records;
+#[cfg(feature = "live")]
+pub use ses_records::records_from_identity;
+pub use ses_records::{DkimTokens, SesRecordsSettings, ses_records};

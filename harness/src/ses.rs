@@ -1,15 +1,22 @@
 //! What Amazon SES does that can be observed from outside, as data: the
 //! envelope and Message-ID formats per region, its selectors, Easy DKIM
 //! tokens, its SPF ranges, the headers it adds (`conventions`), the
-//! records it asks a user to publish for an identity (`records`), the
-//! sandbox's limits and the default region (`sandbox`). The
-//! SES-like relay, live mode's audit and `mailharness ses-records` all read
-//! SES from here.
+//! records it asks a user to publish for an identity (`records`), how it
+//! decides from DNS whether it uses the custom MAIL FROM domain and signs
+//! with the identity's key (`check`), the sandbox's limits and the default
+//! region (`sandbox`). The SES-like relay, the runner's findings, live
+//! mode's audit and `mailharness ses-records` all read SES from here.
 
+mod check;
 mod conventions;
 mod records;
 mod sandbox;
 
+pub use check::{
+    AuthorKey, AuthorKeyCheck, Held, IdentityCheck, IdentitySetup, KeyRecordProblem, MailFromCheck,
+    MailFromStatus, SesLookup, author_key_status, check_identity, feedback_region,
+    mail_from_status,
+};
 pub use conventions::*;
-pub use records::user_records;
+pub use records::{dmarc_record, easy_dkim_records, mail_from_records, user_records};
 pub use sandbox::{DEFAULT_REGION, SANDBOX_DAILY_QUOTA, SANDBOX_SEND_INTERVAL};

@@ -244,6 +244,21 @@ pub struct SesRecordsArgs {
     /// The AWS region.
     #[arg(long, default_value = ses::DEFAULT_REGION)]
     pub region: String,
+    /// The identity's three Easy DKIM tokens, as GetEmailIdentity or the
+    /// SES console lists them; without them (or --from-ses) the CNAMEs are
+    /// printed as placeholders.
+    #[arg(
+        long,
+        value_name = "T1,T2,T3",
+        value_delimiter = ',',
+        conflicts_with = "from_ses"
+    )]
+    pub dkim_tokens: Option<Vec<String>>,
+    /// Read the tokens (and the custom MAIL FROM domain, unless
+    /// --mail-from is given) from SES with GetEmailIdentity in --region
+    /// (feature `live`).
+    #[arg(long)]
+    pub from_ses: bool,
 }
 
 /// `--jobs`: a whole number of at least 1.

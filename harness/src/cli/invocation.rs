@@ -8,7 +8,7 @@ use std::{ffi::OsString, io::Write, path::PathBuf};
 use clap::{CommandFactory, FromArgMatches};
 
 use super::{
-    AuditSettings, DiffSettings, LiveRunSettings, RunSettings,
+    AuditSettings, DiffSettings, DkimTokens, LiveRunSettings, RunSettings, SesRecordsSettings,
     args::{Args, AuditArgs, CommandArgs, DiffArgs, LiveArgs, RunArgs, SesRecordsArgs},
 };
 use crate::{
@@ -38,11 +38,7 @@ pub enum Invocation {
         paths: Vec<PathBuf>,
     },
     Audit(AuditSettings),
-    SesRecords {
-        identity: String,
-        mail_from: Option<String>,
-        region: String,
-    },
+    SesRecords(SesRecordsSettings),
 }
 
 /// Reads a command line (`argv[0]` first). The error is clap's: a usage
@@ -77,11 +73,18 @@ impl Invocation {
                 identity,
                 mail_from,
                 region,
-            }) => Invocation::SesRecords {
+                dkim_tokens,
+                from_ses,
+            }) => Invocation::SesRecords(SesRecordsSettings {
                 identity,
                 mail_from,
                 region,
-            },
+                tokens: match (dkim_tokens, from_ses) {
+                    (Some(tokens), _) => DkimTokens::Given(tokens),
+                    (None, true) => DkimTokens::FromSes,
+                    (None, false) => DkimTokens::Placeholders,
+                },
+            }),
         }
     }
 
@@ -100,11 +103,7 @@ impl Invocation {
             } => super::diff(&paths, &settings, &options, out, err).await,
             Invocation::Check { paths } => super::check(&paths, out, err),
             Invocation::Audit(settings) => super::audit(&settings, out, err).await,
-            Invocation::SesRecords {
-                identity,
-                mail_from,
-                region,
-            } => super::ses_records(&identity, mail_from.as_deref(), &region, out, err),
+            Invocation::SesRecords(settings) => super::ses_records(&settings, out, err).await,
         }
     }
 }
@@ -244,11 +243,31 @@ mod tests {
 
     #[test]
     fn ses_records_region_defaults_to_the_librarys() {
-        let Invocation::SesRecords { region, .. } = parse_ok(&["ses-records", "example.com"])
+        let Invocation::SesRecords(settings) = parse_ok(&["ses-records", "example.com"]) else {
+            panic!("not ses-records");
+        };
+        assert_eq!(settings.region, ses::DEFAULT_REGION);
+        assert_eq!(settings.tokens, DkimTokens::Placeholders);
+        let Invocation::SesRecords(settings) =
+            parse_ok(&["ses-records", "example.com", "--dkim-tokens", "a1,b2,c3"])
         else {
             panic!("not ses-records");
         };
-        assert_eq!(region, ses::DEFAULT_REGION);
+        assert_eq!(
+            settings.tokens,
+            DkimTokens::Given(vec!["a1".into(), "b2".into(), "c3".into()])
+        );
+        assert!(
+            parse([
+                "mailharness",
+                "ses-records",
+                "x.com",
+                "--dkim-tokens",
+                "a",
+                "--from-ses"
+            ])
+            .is_err()
+        );
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub fn ses_side(catalog: &Catalog, identity: &SesIdentity) -> Result<PublishedKe
         },
     ));
     let author = if identity.easy_dkim {
-        let tokens = ses::easy_dkim_tokens(&identity.identity, region);
+        let tokens = identity.easy_dkim_tokens();
         let key = keys.get(
             &format!("easy-dkim/{}/{region}", identity.identity),
             KeyAlgorithm::Rsa(identity.dkim_key_bits),

@@ -24,6 +24,9 @@ pub struct SesIdentity {
     pub mail_from_domain: Option<String>,
     /// Easy DKIM signing with the identity's own key.
     pub easy_dkim: bool,
+    /// The Easy DKIM tokens SES gave the identity; `None`: tokens derived
+    /// from identity and region ([`crate::ses::easy_dkim_tokens`]).
+    pub dkim_tokens: Option<[String; 3]>,
     /// BYODKIM: the selector of a key the user brings; its public key is
     /// published at `<selector>._domainkey.<identity>` (on the user's behalf,
     /// since the harness generates the key).
@@ -35,6 +38,33 @@ pub struct SesIdentity {
     pub egress_ip: IpAddr,
     /// The sending host name given in EHLO; SES's observed host by default.
     pub helo: Option<String>,
+}
+
+impl SesIdentity {
+    /// The Easy DKIM tokens the identity signs with: the ones given, else
+    /// those derived from identity and region.
+    pub fn easy_dkim_tokens(&self) -> [String; 3] {
+        self.dkim_tokens
+            .clone()
+            .unwrap_or_else(|| crate::ses::easy_dkim_tokens(&self.identity, &self.region))
+    }
+
+    /// What SES checks in DNS for this identity before a send.
+    pub fn setup(&self) -> crate::ses::IdentitySetup {
+        let key = if self.easy_dkim {
+            crate::ses::AuthorKey::EasyDkim(self.easy_dkim_tokens())
+        } else if let Some(selector) = &self.byodkim_selector {
+            crate::ses::AuthorKey::Byodkim(selector.clone())
+        } else {
+            crate::ses::AuthorKey::None
+        };
+        crate::ses::IdentitySetup {
+            identity: self.identity.clone(),
+            region: self.region.clone(),
+            mail_from_domain: self.mail_from_domain.clone(),
+            key,
+        }
+    }
 }
 
 /// The relay's configuration: the identity it emulates and where it sends.

@@ -1,12 +1,7 @@
 use std::net::SocketAddr;
 
-use mail_auth::{
-    AuthenticatedMessage,
-    hickory_resolver::{
-        TokioResolver,
-        proto::rr::{RData, RecordType},
-    },
-};
+use mail_auth::AuthenticatedMessage;
+use mailharness_auth::dns::HickoryLookup;
 
 use super::{MxFailure, PublishedKeys, RelayConfig, process};
 use crate::{
@@ -17,98 +12,19 @@ use crate::{
 /// The SMTP side of the relay: every accepted message is checked,
 /// rewritten, signed and delivered onward before the reply is given, so the
 /// sender sees the outcome (SES itself accepts first and bounces later).
+/// Whether the custom MAIL FROM domain is used and whether the identity's
+/// key signs is decided by [`ses::mail_from_status`] and
+/// [`ses::author_key_status`], the functions the runner's findings use.
 pub struct RelayHandler {
     config: RelayConfig,
     keys: PublishedKeys,
-    resolver: TokioResolver,
+    dns: HickoryLookup,
 }
 
 impl RelayHandler {
     pub fn new(config: RelayConfig, keys: PublishedKeys) -> Result<Self, String> {
-        let resolver = crate::dns::resolver(config.nameserver)?;
-        Ok(RelayHandler {
-            config,
-            keys,
-            resolver,
-        })
-    }
-
-    /// Whether the custom MAIL FROM domain is verified: SES requires exactly
-    /// one MX record, pointing to `feedback-smtp.<region>.amazonses.com`.
-    /// Returns the reason when it is not.
-    async fn mail_from_status(&self, domain: &str) -> Result<(), String> {
-        let expected = ses::feedback_mx(&self.config.ses.region);
-        let name = format!("{}.", domain.trim_end_matches('.'));
-        match self.resolver.mx_lookup(name.as_str()).await {
-            Ok(lookup) => {
-                let exchanges: Vec<String> = lookup
-                    .answers()
-                    .iter()
-                    .filter_map(|r| match &r.data {
-                        RData::MX(mx) => Some(
-                            mx.exchange
-                                .to_ascii()
-                                .trim_end_matches('.')
-                                .to_ascii_lowercase(),
-                        ),
-                        _ => None,
-                    })
-                    .collect();
-                match exchanges.as_slice() {
-                    [one] if *one == expected => Ok(()),
-                    [] => Err(format!("no MX record at {domain}")),
-                    [one] => Err(format!(
-                        "the MX record of {domain} points to {one}, not {expected}"
-                    )),
-                    many => Err(format!(
-                        "{domain} has {} MX records, SES requires exactly one",
-                        many.len()
-                    )),
-                }
-            }
-            Err(e) if e.is_no_records_found() => Err(format!("no MX record at {domain}")),
-            Err(e) => Err(format!("the MX lookup of {domain} failed: {e}")),
-        }
-    }
-
-    /// Whether SES would sign with the identity's own key: Easy DKIM needs
-    /// all three CNAMEs `<token>._domainkey.<identity>` pointing to
-    /// `<token>.dkim.amazonses.com` (status SUCCESS); BYODKIM needs the
-    /// selector's TXT record. Returns the reason when it would not.
-    async fn author_dkim_status(&self) -> Result<(), String> {
-        let ses = &self.config.ses;
-        if ses.easy_dkim {
-            for token in ses::easy_dkim_tokens(&ses.identity, &ses.region) {
-                let name = format!("{token}._domainkey.{}.", ses.identity);
-                let expected = format!("{token}.dkim.amazonses.com");
-                let found = self
-                    .resolver
-                    .lookup(name.as_str(), RecordType::CNAME)
-                    .await
-                    .ok()
-                    .and_then(|lookup| {
-                        lookup.answers().iter().find_map(|r| match &r.data {
-                            RData::CNAME(target) => Some(
-                                target
-                                    .0
-                                    .to_ascii()
-                                    .trim_end_matches('.')
-                                    .to_ascii_lowercase(),
-                            ),
-                            _ => None,
-                        })
-                    });
-                if found.as_deref() != Some(expected.as_str()) {
-                    return Err(format!("no CNAME {name} -> {expected}."));
-                }
-            }
-        } else if let Some(selector) = &ses.byodkim_selector {
-            let name = format!("{selector}._domainkey.{}.", ses.identity);
-            if self.resolver.txt_lookup(name.as_str()).await.is_err() {
-                return Err(format!("no TXT record at {name}"));
-            }
-        }
-        Ok(())
+        let dns = HickoryLookup::new(config.nameserver, crate::dns::QUERY_TIMEOUT)?;
+        Ok(RelayHandler { config, keys, dns })
     }
 
     fn identity_covers(&self, address: &str) -> bool {
@@ -144,24 +60,30 @@ impl RelayHandler {
 
         let mut mail_from_domain = ses::default_mail_from_domain(&self.config.ses.region);
         if let Some(custom) = &self.config.ses.mail_from_domain {
-            match self.mail_from_status(custom).await {
-                Ok(()) => mail_from_domain = custom.clone(),
-                Err(reason) => {
-                    if self.config.ses.behavior_on_mx_failure == MxFailure::RejectMessage {
-                        return Reply::new(
-                            554,
-                            format!(
-                                "5.7.1 MailFromDomainNotVerified: the custom MAIL FROM domain {custom} is not verified ({reason})"
-                            ),
-                        );
-                    }
-                }
+            let check = ses::mail_from_status(&self.dns, custom, &self.config.ses.region).await;
+            if check.is_success() {
+                mail_from_domain = custom.clone();
+            } else if self.config.ses.behavior_on_mx_failure == MxFailure::RejectMessage {
+                return Reply::new(
+                    554,
+                    format!(
+                        "5.7.1 MailFromDomainNotVerified: the custom MAIL FROM domain {custom} is not verified ({})",
+                        check.reason()
+                    ),
+                );
             }
         }
 
         // SES signs with the identity's key only while its DKIM status is
         // SUCCESS; otherwise the message carries d=amazonses.com alone.
-        let author_signs = self.keys.author.is_some() && self.author_dkim_status().await.is_ok();
+        let author_signs = self.keys.author.is_some()
+            && ses::author_key_status(
+                &self.dns,
+                &self.config.ses.identity,
+                &self.config.ses.setup().key,
+            )
+            .await
+            .signs();
         let uuid: [u8; 16] = rand::random();
         let now = chrono::Utc::now();
         let rewritten =

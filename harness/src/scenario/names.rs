@@ -41,6 +41,10 @@ pub(crate) const SELECTOR: Name = name(
     "a selector of 1 to 63 letters, digits or hyphens",
     is_selector,
 );
+pub(crate) const DKIM_TOKEN: Name = name(
+    "an Easy DKIM token of 1 to 63 letters and digits, as GetEmailIdentity lists it",
+    crate::ses::is_dkim_token,
+);
 pub(crate) const REGION: Name = name("an AWS region such as \"us-east-1\"", is_region);
 pub(crate) const CONFIGURATION_SET: Name = name(
     "a configuration set name of 1 to 64 letters, digits, '-' or '_'",

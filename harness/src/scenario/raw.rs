@@ -34,6 +34,7 @@ pub(crate) struct RawSender {
     pub identity: Option<Spanned<String>>,
     pub mail_from_domain: Option<Spanned<String>>,
     pub easy_dkim: Option<Spanned<bool>>,
+    pub dkim_tokens: Option<Spanned<Vec<Spanned<String>>>>,
     pub byodkim_selector: Option<Spanned<String>>,
     pub dkim_key_bits: Option<Spanned<u32>>,
     pub behavior_on_mx_failure: Option<Spanned<MxFailureName>>,

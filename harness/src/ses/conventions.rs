@@ -84,6 +84,13 @@ pub fn easy_dkim_tokens(identity: &str, region: &str) -> [String; 3] {
     ["1", "2", "3"].map(|n| token(&["easy-dkim", &identity, region, n]))
 }
 
+/// Whether `token` can be an Easy DKIM token: a DNS label of letters and
+/// digits (SES's are 32 lowercase base32 characters), so that
+/// `<token>._domainkey.<identity>` is a name.
+pub fn is_dkim_token(token: &str) -> bool {
+    (1..=63).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// The IPv4 ranges amazonses.com's SPF record lists (observed 2025–26).
 pub const SPF_RANGES: &[&str] = &[
     "199.255.192.0/22",

@@ -4,7 +4,7 @@ use toml::Spanned;
 
 use super::{
     super::{
-        names::{DOMAIN, HOST, REGION, SELECTOR, address_domain},
+        names::{DKIM_TOKEN, DOMAIN, HOST, REGION, SELECTOR, address_domain},
         raw::{MxFailureName, RawSender},
     },
     context::Context,
@@ -39,6 +39,7 @@ impl Context<'_> {
         let dkim_key_bits = self.dkim_key_bits(&raw);
         let easy_dkim = raw.easy_dkim.as_ref().is_some_and(|e| *e.get_ref());
         let byodkim_selector = self.byodkim_selector(&raw, easy_dkim);
+        let dkim_tokens = self.dkim_tokens(&raw, easy_dkim);
         if let (Some(bits), false) = (&raw.dkim_key_bits, easy_dkim || byodkim_selector.is_some()) {
             self.error(
                 bits.span(),
@@ -62,6 +63,7 @@ impl Context<'_> {
             identity,
             mail_from_domain,
             easy_dkim,
+            dkim_tokens,
             byodkim_selector,
             dkim_key_bits,
             behavior_on_mx_failure,
@@ -116,6 +118,41 @@ impl Context<'_> {
             Some(b) => *b.get_ref() as usize,
             None => DEFAULT_KEY_BITS,
         }
+    }
+
+    /// `dkim_tokens`: the three Easy DKIM tokens SES gave the identity
+    /// (`mailharness ses-records --dkim-tokens` prints their records),
+    /// lowercase; `None` when not given or after an error.
+    fn dkim_tokens(&mut self, raw: &RawSender, easy_dkim: bool) -> Option<[String; 3]> {
+        let list = raw.dkim_tokens.as_ref()?;
+        if !easy_dkim {
+            self.error(list.span(), "dkim_tokens needs easy_dkim = true");
+            return None;
+        }
+        let mark = self.mark();
+        let mut tokens = Vec::new();
+        for token in list.get_ref() {
+            if let Some(t) = self.valid_name(&DKIM_TOKEN, token) {
+                let t = t.to_ascii_lowercase();
+                if tokens.contains(&t) {
+                    self.error(token.span(), format!("the token \"{t}\" is given twice"));
+                }
+                tokens.push(t);
+            }
+        }
+        if list.get_ref().len() != 3 {
+            self.error(
+                list.span(),
+                format!(
+                    "expected three Easy DKIM tokens (SES gives every identity three), found {}",
+                    list.get_ref().len()
+                ),
+            );
+        }
+        if !self.clean_since(mark) {
+            return None;
+        }
+        tokens.try_into().ok()
     }
 
     /// The selector of a key the user brings (BYODKIM), lowercase; `None`

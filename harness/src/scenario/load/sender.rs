@@ -103,12 +103,13 @@ fn misplaced(raw: &RawSender) -> Vec<(&'static str, Range<usize>, &'static str)>
 }
 
 /// The keys of the built-in relay, the region first.
-fn relay_keys(raw: &RawSender) -> [Key; 7] {
+fn relay_keys(raw: &RawSender) -> [Key; 8] {
     [
         ("region", span_of(&raw.region)),
         ("identity", span_of(&raw.identity)),
         ("mail_from_domain", span_of(&raw.mail_from_domain)),
         ("easy_dkim", span_of(&raw.easy_dkim)),
+        ("dkim_tokens", span_of(&raw.dkim_tokens)),
         ("byodkim_selector", span_of(&raw.byodkim_selector)),
         ("dkim_key_bits", span_of(&raw.dkim_key_bits)),
         (
