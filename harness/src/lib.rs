@@ -31,6 +31,8 @@
 //! - [`verify`]: SPF, DKIM, DMARC verdicts and the Authentication-Results header.
 //! - [`receiver`]: receiver profiles: from the verdict to a disposition
 //!   (inbox, spam, temporary failure, reject) with the receiver's reply.
+//! - [`findings`]: why a message looks the way it does, how fragile a
+//!   pass is, and the exact fix, derived from verdict, receivers and path.
 //! - [`expect`]: every comparison with a scenario's expectations.
 //! - [`runner`]: runs scenarios and emits events.
 //! - [`report`]: the report model and one reporter per output.
@@ -45,6 +47,7 @@ pub mod dns;
 pub mod document;
 pub mod exit;
 pub mod expect;
+pub mod findings;
 pub mod headers;
 pub mod hop;
 pub mod keys;

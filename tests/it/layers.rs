@@ -30,6 +30,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["relay", "hop", "mta", "send", "capture", "live"],
     ),
     ("the sending side's DNS records", &["publish"]),
+    (
+        "findings: causes, fragility and fixes, from verdicts, receivers and the path",
+        &["findings"],
+    ),
     ("the scenario file format", &["scenario"]),
     ("comparisons with expectations", &["expect"]),
     ("the report model and the reporters", &["report"]),
@@ -231,7 +235,7 @@ fn an_upward_import_is_caught_and_named() {
     assert_eq!(
         broken,
         [
-            "harness/src/send/direct.rs: imports report: send (the parties, which never call each other, layer 4) may not import report (the report model and the reporters, layer 8): imports point down",
+            "harness/src/send/direct.rs: imports report: send (the parties, which never call each other, layer 4) may not import report (the report model and the reporters, layer 9): imports point down",
             "harness/src/send/direct.rs: imports relay: send and relay are both the parties, which never call each other: neither may import the other",
         ]
     );
