@@ -8,10 +8,12 @@
 //! - `verdict`: [`compare`] a verdict with the expectations.
 //! - `receivers`: [`compare_receivers`] with `[expect.receivers]`.
 //! - `outcome`: [`compare_outcome`], [`delivery_rules`].
+//! - `findings`: [`compare_findings`] with `findings` and `no_findings`.
 //! - `receiving_side`: live mode's check against the receiving side's own
 //!   `Authentication-Results` ([`compare_with_receiving_side`]).
 
 mod fields;
+mod findings;
 mod mismatch;
 mod outcome;
 mod receivers;
@@ -19,8 +21,9 @@ mod receiving_side;
 mod verdict;
 
 pub use fields::{Field, VERDICT_FIELDS, read};
+pub use findings::compare_findings;
 pub use mismatch::Mismatch;
-pub use outcome::{compare_outcome, delivery_rules, expects_verdict};
+pub use outcome::{compare_outcome, delivery_rules, expects_anything, expects_verdict};
 pub use receivers::compare_receivers;
 pub use receiving_side::{ReceivingSide, compare_with_receiving_side};
 pub use verdict::compare;

@@ -1,5 +1,6 @@
 //! The relay's answer against `expect.outcome`, and the rules that hold
-//! for every scenario whatever it expects: a refused send cannot satisfy
+//! for every scenario whatever it expects: a scenario that expects nothing
+//! expects its message delivered, a refused send cannot satisfy
 //! expectations about a verdict, and an accepted send must reach the
 //! receiver.
 
@@ -45,11 +46,22 @@ pub fn expects_verdict(expect: &Expectations) -> bool {
         || !expect.receivers.is_empty()
 }
 
-/// The rules every run answers to, after its own expectations: a send the
-/// relay refused, in a scenario that expects a verdict and says nothing of
-/// the outcome, fails (a receiver that refused at the end of DATA has seen
-/// the message, so with `judged` messages the verdict is there to check);
-/// an accepted send that reached no receiver fails.
+/// Whether the scenario states any expectation at all. One that states
+/// none expects its message delivered.
+pub fn expects_anything(expect: &Expectations) -> bool {
+    expect.outcome.is_some()
+        || expects_verdict(expect)
+        || !expect.findings.is_empty()
+        || !expect.no_findings.is_empty()
+}
+
+/// The rules every run answers to, after its own expectations: a scenario
+/// without any expectation implicitly expects `outcome = "delivered"`, so a
+/// refused send fails it with the relay's reply; a send the relay refused,
+/// in a scenario that expects a verdict and says nothing of the outcome,
+/// fails (a receiver that refused at the end of DATA has seen the message,
+/// so with `judged` messages the verdict is there to check); an accepted
+/// send that reached no receiver fails.
 pub fn delivery_rules(
     expect: &Expectations,
     accepted: bool,
@@ -57,7 +69,13 @@ pub fn delivery_rules(
     judged: usize,
 ) -> Vec<Mismatch> {
     let mut out = Vec::new();
-    if !accepted && expects_verdict(expect) && expect.outcome.is_none() && judged == 0 {
+    if !accepted && !expects_anything(expect) {
+        out.push(Mismatch::new(
+            "outcome",
+            "delivered (implicitly: the scenario states no expectations)",
+            format!("refused: {reply}"),
+        ));
+    } else if !accepted && expects_verdict(expect) && expect.outcome.is_none() && judged == 0 {
         out.push(Mismatch::new(
             "outcome",
             "delivered (the scenario expects a verdict)",
@@ -94,7 +112,17 @@ mod tests {
     #[test]
     fn refused_sends_and_lost_messages_fail_whatever_the_expectations() {
         let mut expect = Expectations::default();
+        // Without any expectation, a refusal fails with the reply.
+        let implicit = delivery_rules(&expect, false, "554 no", 0);
+        assert_eq!(implicit[0].field, "outcome");
+        assert_eq!(implicit[0].found, "refused: 554 no");
+        // An explicit expectation replaces the implicit one.
+        expect.outcome = Some(Outcome::Refused(None));
         assert!(delivery_rules(&expect, false, "554 no", 0).is_empty());
+        expect.outcome = None;
+        expect.findings = vec![crate::findings::Code::MailFromRefused];
+        assert!(delivery_rules(&expect, false, "554 no", 0).is_empty());
+        expect.findings.clear();
         assert_eq!(
             delivery_rules(&expect, true, "250 ok", 0)[0].field,
             "messages"

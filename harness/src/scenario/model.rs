@@ -118,6 +118,10 @@ pub struct Expectations {
     pub dkim: Option<Vec<DkimExpectation>>,
     pub dmarc: Option<DmarcExpectation>,
     pub arc: Option<ArcExpectation>,
+    /// Finding codes the run must produce (`findings = [...]`).
+    pub findings: Vec<crate::findings::Code>,
+    /// Finding codes it must not produce (`no_findings = [...]`).
+    pub no_findings: Vec<crate::findings::Code>,
 }
 
 #[derive(Clone, Debug, Default)]

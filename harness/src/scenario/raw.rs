@@ -252,6 +252,10 @@ pub(crate) struct RawExpect {
     pub dkim: Option<Vec<RawExpectDkim>>,
     pub dmarc: Option<RawExpectDmarc>,
     pub arc: Option<RawExpectArc>,
+    /// Finding codes that must be among the findings.
+    pub findings: Option<Vec<Spanned<String>>>,
+    /// Finding codes that must not be among them.
+    pub no_findings: Option<Vec<Spanned<String>>>,
     /// Profile name → expected disposition.
     pub receivers:
         Option<std::collections::BTreeMap<Spanned<String>, crate::receiver::Disposition>>,

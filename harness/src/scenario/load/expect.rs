@@ -13,7 +13,7 @@ use super::{
     },
     context::Context,
 };
-use crate::{document::quoted_list, receiver::Disposition};
+use crate::{document::quoted_list, findings::Code, receiver::Disposition};
 
 impl Context<'_> {
     /// `profiles`: the names `[receivers]` gives, `None` when that section
@@ -23,12 +23,43 @@ impl Context<'_> {
         mut raw: RawExpect,
         profiles: Option<&[String]>,
     ) -> Option<Expectations> {
-        let receivers = self.expected_receivers(&mut raw, profiles)?;
-        let outcome = match &raw.outcome {
-            Some(o) => Some(self.outcome(o)?),
+        // Every part is checked before any error ends the section.
+        let receivers = self.expected_receivers(&mut raw, profiles);
+        let outcome = raw.outcome.as_ref().map(|o| self.outcome(o));
+        let findings = self.finding_codes(raw.findings.take());
+        let no_findings = self.finding_codes(raw.no_findings.take());
+        let (receivers, findings, no_findings) = (receivers?, findings?, no_findings?);
+        let outcome = match outcome {
+            Some(o) => Some(o?),
             None => None,
         };
-        Some(expectations(raw, receivers, outcome))
+        let mut expect = expectations(raw, receivers, outcome);
+        expect.findings = findings;
+        expect.no_findings = no_findings;
+        Some(expect)
+    }
+
+    /// `findings` / `no_findings`: finding codes, each one README lists.
+    fn finding_codes(&mut self, names: Option<Vec<Spanned<String>>>) -> Option<Vec<Code>> {
+        let mark = self.mark();
+        let mut codes = Vec::new();
+        for name in names.unwrap_or_default() {
+            match Code::from_name(name.get_ref()) {
+                Some(code) => codes.push(code),
+                None => {
+                    let known: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+                    self.error(
+                        name.span(),
+                        format!(
+                            "expected one of {} (the finding codes), found \"{}\"",
+                            quoted_list(&known),
+                            name.get_ref()
+                        ),
+                    );
+                }
+            }
+        }
+        self.clean_since(mark).then_some(codes)
     }
 
     /// `[expect.receivers]`: a disposition for each profile `[receivers]`
@@ -136,5 +167,7 @@ fn expectations(
             disposition: d.disposition.map(|r| AnyOf(r.0)),
             rua_authorized: d.rua_authorized,
         }),
+        findings: Vec::new(),
+        no_findings: Vec::new(),
     }
 }
