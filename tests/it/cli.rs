@@ -456,7 +456,12 @@ fn quiet_prints_only_failures_and_the_summary() {
         dir.path(),
     );
     assert_eq!(o.code, 1, "{}", render(&o));
-    assert!(!o.stdout.contains("custom"), "{}", render(&o));
+    assert!(!o.stdout.contains("ses/custom.toml"), "{}", render(&o));
+    // The failing scenario's error findings say why; warnings and notes
+    // are left out.
+    assert!(o.stdout.contains("error    dmarc-fail: "), "{}", render(&o));
+    assert!(!o.stdout.contains("warning  "), "{}", render(&o));
+    assert!(!o.stdout.contains("note  "), "{}", render(&o));
     insta_settings().bind(|| insta::assert_snapshot!(render(&o)));
 }
 
@@ -1082,4 +1087,34 @@ fn bundled_profiles_are_found_outside_the_workspace() {
         outcomes.contains(&("gmail-bulk".into(), "inbox".into(), String::new())),
         "{outcomes:?}"
     );
+}
+
+/// A scenario that states no expectations expects its message delivered:
+/// a refused send fails it, with the relay's reply and the error finding
+/// that says why.
+#[test]
+fn a_refused_send_fails_a_scenario_without_expectations() {
+    let dir = scenario_copy();
+    let file = dir.path().join("ses/mail-from-mx-missing-reject.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let (head, _) = text.split_once("[expect]").unwrap();
+    std::fs::write(&file, head).unwrap();
+    let o = mailharness(&["run", "ses/mail-from-mx-missing-reject.toml"], dir.path());
+    assert_eq!(o.code, 1, "{}", render(&o));
+    assert!(
+        o.stdout.contains(
+            "expected outcome = delivered (implicitly: the scenario states no expectations), found refused: 554 5.7.1 MailFromDomainNotVerified"
+        ),
+        "{}",
+        render(&o)
+    );
+    assert!(
+        o.stdout.contains("error    mail-from-refused: "),
+        "{}",
+        render(&o)
+    );
+    // `outcome = "refused"` replaces the implicit expectation.
+    std::fs::write(&file, format!("{head}[expect]\noutcome = \"refused\"\n")).unwrap();
+    let o = mailharness(&["run", "ses/mail-from-mx-missing-reject.toml"], dir.path());
+    assert_eq!(o.code, 0, "{}", render(&o));
 }

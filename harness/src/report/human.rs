@@ -1,6 +1,7 @@
 use std::io::Write;
 
 use super::{MessageReport, Reporter, RunReport, ScenarioReport, Style};
+use crate::findings::{Finding, Severity};
 
 /// The terminal reporter: per scenario and message, the Return-Path, the
 /// DKIM signers, SPF, DMARC and alignment, then each unmet expectation.
@@ -30,8 +31,8 @@ impl<W: Write> HumanReporter<W> {
         self
     }
 
-    /// Only failing scenarios, with their unmet expectations, and the
-    /// summary line.
+    /// Only failing scenarios, with their unmet expectations and their
+    /// error findings, and the summary line.
     pub fn quiet(mut self, quiet: bool) -> Self {
         self.quiet = quiet;
         self
@@ -80,6 +81,14 @@ impl<W: Write> HumanReporter<W> {
         for f in &s.failures {
             let line = format!("expected {} = {}, found {}", f.field, f.expected, f.found);
             writeln!(self.out, "{indent}{}", self.style.failure(&line))?;
+        }
+        if self.quiet {
+            // Quiet: why it failed, errors only.
+            let errors: Vec<&Finding> = s
+                .all_findings()
+                .filter(|f| f.severity == Severity::Error)
+                .collect();
+            write_findings(&mut self.out, &errors, self.style, indent)?;
         }
         Ok(())
     }
@@ -134,6 +143,8 @@ pub(super) fn write_details(
         "refused"
     };
     writeln!(out, "{indent}relay        {relay}: {}", s.relay.reply)?;
+    let send: Vec<&Finding> = s.findings.iter().collect();
+    write_findings(out, &send, style, indent)?;
     for (i, m) in s.messages.iter().enumerate() {
         write_message(out, i + 1, m, style, indent)?;
     }
@@ -245,7 +256,43 @@ fn write_message(
             writeln!(out, "{indent}               {why}")?;
         }
     }
-    write_receivers(out, m, style, indent)
+    write_receivers(out, m, style, indent)?;
+    let findings: Vec<&Finding> = m.findings.iter().collect();
+    write_findings(out, &findings, style, &format!("{indent}  "))
+}
+
+/// The findings, errors first, as a block: severity, code and message on
+/// one line, then the chain of causes and the fix (its records and SES
+/// settings one a line, ready to copy), indented under it.
+fn write_findings(
+    out: &mut dyn Write,
+    findings: &[&Finding],
+    style: Style,
+    indent: &str,
+) -> std::io::Result<()> {
+    // "warning", the longest severity.
+    const WIDTH: usize = 7;
+    let under = format!("{indent}{:<12} {:<WIDTH$}  ", "", "");
+    for (i, f) in findings.iter().enumerate() {
+        let label = if i == 0 { "Findings" } else { "" };
+        writeln!(
+            out,
+            "{indent}{label:<12} {}  {}: {}",
+            style.severity(f.severity.as_str(), WIDTH),
+            f.code,
+            f.message
+        )?;
+        if !f.chain.is_empty() {
+            writeln!(out, "{under}{}", f.chain.join(" → "))?;
+        }
+        if let Some(fix) = &f.fix {
+            writeln!(out, "{under}fix: {}", fix.text)?;
+            for line in fix.records.iter().chain(&fix.ses) {
+                writeln!(out, "{under}  {line}")?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One line per receiver profile: its disposition and reply, then the
@@ -300,6 +347,7 @@ mod tests {
                 accepted: false,
                 reply: "554 5.7.1 MessageRejected".to_string(),
             },
+            findings: Vec::new(),
             messages: Vec::new(),
             failures: (0..failures)
                 .map(|_| Mismatch {

@@ -17,9 +17,11 @@ const SUITE: &str = "mailharness";
 /// - `classname` is the scenario file, `name` the scenario's name, `time`
 ///   its duration;
 /// - a failing scenario has a `<failure>` whose message counts the unmet
-///   expectations and whose text lists them, then the relay's reply;
+///   expectations and whose text lists them, then the relay's reply, then
+///   the error findings with their fixes;
 /// - `<system-out>` holds the lines the human reporter prints under the
-///   scenario: the relay's reply and what the receiver saw per message.
+///   scenario: the relay's reply and what the receiver saw per message,
+///   every finding included.
 pub struct JunitReporter {
     path: PathBuf,
     started: Option<(Instant, chrono::DateTime<chrono::FixedOffset>)>,
@@ -92,6 +94,18 @@ fn test_case(s: &ScenarioReport) -> TestCase {
             "refused"
         };
         text.push_str(&format!("relay {relay}: {}\n", s.relay.reply));
+        for f in s
+            .all_findings()
+            .filter(|f| f.severity == crate::findings::Severity::Error)
+        {
+            text.push_str(&format!("{} {}: {}\n", f.severity, f.code, f.message));
+            if let Some(fix) = &f.fix {
+                text.push_str(&format!("  fix: {}\n", fix.text));
+                for line in fix.records.iter().chain(&fix.ses) {
+                    text.push_str(&format!("    {line}\n"));
+                }
+            }
+        }
         status.set_description(text);
         status
     };
@@ -146,6 +160,7 @@ mod tests {
                 accepted: false,
                 reply: "554 5.7.1 Message <rejected> & refused".to_string(),
             },
+            findings: Vec::new(),
             messages: Vec::new(),
             failures: failures
                 .iter()

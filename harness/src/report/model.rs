@@ -2,7 +2,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use crate::{expect::Mismatch, receiver::ReceiverOutcome, verify::Verdict};
+use crate::{expect::Mismatch, findings::Finding, receiver::ReceiverOutcome, verify::Verdict};
 
 /// Everything one run produced.
 #[derive(Clone, Debug, Serialize)]
@@ -61,6 +61,10 @@ pub struct ScenarioReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub relay: RelayReport,
+    /// Findings about the send when no message reached the receiver (SES
+    /// refused it); a message's own findings are in its report.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
     pub messages: Vec<MessageReport>,
     /// Unmet expectations, for the relay outcome and every message.
     pub failures: Vec<Mismatch>,
@@ -79,6 +83,13 @@ pub struct ScenarioReport {
 }
 
 impl ScenarioReport {
+    /// Every finding of the scenario: the send's, then each message's.
+    pub fn all_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .chain(self.messages.iter().flat_map(|m| &m.findings))
+    }
+
     /// The scenario's name without its " [<variant>]" suffix.
     pub fn base_name(&self) -> &str {
         self.variant
@@ -184,6 +195,9 @@ pub struct MessageReport {
     /// scenario names receiver profiles.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signals: Option<crate::verify::Signals>,
+    /// Why the message looks the way it does, how fragile a pass is, and
+    /// the fixes, errors first.
+    pub findings: Vec<Finding>,
     /// The header block of the message as the receiver stored it
     /// (Return-Path, Authentication-Results and Received on top). Not in
     /// the JSON report.

@@ -84,6 +84,17 @@ impl Style {
         }
     }
 
+    /// A finding's severity, padded to `width`: `error` red, `warning`
+    /// yellow, `note` plain.
+    pub fn severity(self, word: &str, width: usize) -> String {
+        let padded = format!("{word:<width$}");
+        match word {
+            "error" => self.paint(RED, &padded),
+            "warning" => self.paint(YELLOW, &padded),
+            _ => padded,
+        }
+    }
+
     /// An unmet expectation or a non-zero failure count.
     pub fn failure(self, text: &str) -> String {
         self.paint(RED, text)

@@ -143,6 +143,15 @@ pub async fn run_live_scenario(
                 }
                 let header =
                     String::from_utf8_lossy(crate::headers::split_header(&bytes).0).into_owned();
+                // Real SES: no emulated check of its DNS, the verdict's
+                // findings only.
+                let from_domain = crate::verify::domain_of(&from_address);
+                let path = crate::findings::Path {
+                    from_domain: Some(from_domain.as_str()).filter(|d| !d.is_empty()),
+                    ses: None,
+                    hops: &scenario.hops,
+                };
+                let findings = crate::findings::derive(&path, Some((&verdict, &[])));
                 messages.push(MessageReport {
                     envelope: EnvelopeReport {
                         mail_from: by.mail_from.clone(),
@@ -154,6 +163,7 @@ pub async fn run_live_scenario(
                     verdict,
                     receivers: Vec::new(),
                     signals: None,
+                    findings,
                     stored_headers: header,
                 });
                 stored.push(bytes);
@@ -174,6 +184,10 @@ pub async fn run_live_scenario(
     if !accepted {
         failures.extend(expect::delivery_rules(&scenario.expect, false, &reply, 0));
     }
+    failures.extend(expect::compare_findings(
+        &scenario.expect,
+        messages.iter().flat_map(|m| &m.findings),
+    ));
     let report = ScenarioReport {
         name: scenario.name.clone(),
         file: scenario.file.display().to_string(),
@@ -189,11 +203,12 @@ pub async fn run_live_scenario(
                 reply
             },
         },
+        findings: Vec::new(),
         messages,
         failures,
         dns_queries: 0,
         duration_ms: started.elapsed().as_millis() as u64,
-        route: super::route::route(scenario),
+        route: super::route::route(scenario, None),
         dns: Vec::new(),
     };
     Ok(ScenarioRun {

@@ -9,14 +9,15 @@ use mock_dns::{Catalog, ServerHandle};
 use super::{APP_HELO, RECEIVER_HOST};
 use crate::{
     capture::{CaptureConfig, CaptureHandle, CaptureReceivers, Captured},
-    expect,
+    expect, findings,
     hop::{HopConfig, HopHandle},
     publish,
-    relay::{RelayConfig, RelayHandle},
+    relay::{RelayConfig, RelayHandle, SesIdentity},
     report::{DnsQuery, EnvelopeReport, MessageReport, RelayReport, ScenarioReport},
     scenario::{Scenario, Sender},
     send,
-    verify::{Verifier, VerifyInput},
+    ses::{self, IdentityCheck},
+    verify::{Verifier, VerifyInput, domain_of},
 };
 
 /// How long to wait for the relay's delivery to reach the capture.
@@ -112,7 +113,9 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
     let outgoing = send::prepare_message(&scenario.message).map_err(|e| env(e.to_string()))?;
     let rcpt_to = send::envelope_recipients(&scenario.message).map_err(|e| env(e.to_string()))?;
     let from_address = send::sender_address(&scenario.message).map_err(|e| env(e.to_string()))?;
+    let from_domain = domain_of(&from_address);
     let mut smtp_path = None;
+    let mut ses_check = None;
     let (reply, relay) = match &scenario.sender {
         Sender::Relay(ses) => {
             let relay_config = RelayConfig {
@@ -129,6 +132,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
                 send::submit_outgoing(relay.addr(), APP_HELO, &from_address, &rcpt_to, &outgoing)
                     .await
                     .map_err(|e| env(e.to_string()))?;
+            ses_check = Some(check_identity(&catalog, ses).await.map_err(env)?);
             (reply, Some(relay))
         }
         Sender::Ses(_) => {
@@ -205,6 +209,14 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
     let verifier = Verifier::new(dns.addr(), RECEIVER_HOST)
         .map_err(|e| env(format!("resolver: {e}")))?
         .with_spec(scenario.receivers.dmarc.unwrap_or_default());
+    let path = findings::Path {
+        from_domain: Some(from_domain.as_str()).filter(|d| !d.is_empty()),
+        ses: match (&scenario.sender, &ses_check) {
+            (Sender::Relay(identity), Some(check)) => Some((identity, check)),
+            _ => None,
+        },
+        hops: &scenario.hops,
+    };
     let mut messages = Vec::new();
     let mut stored = Vec::new();
     for c in &captured {
@@ -233,6 +245,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             &scenario.expect.receivers,
             &outcomes,
         ));
+        let findings = findings::derive(&path, Some((&verdict, &outcomes)));
         let copy = super::stored_copy(c, &verdict);
         let stored_headers =
             String::from_utf8_lossy(crate::headers::split_header(&copy).0).into_owned();
@@ -248,9 +261,22 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             verdict,
             receivers: outcomes,
             signals: c.judgement.as_ref().map(|j| j.signals.clone()),
+            findings,
             stored_headers,
         });
     }
+    // Without a message, the findings about the send (SES refused it).
+    let send_findings = if messages.is_empty() {
+        findings::derive(&path, None)
+    } else {
+        Vec::new()
+    };
+    failures.extend(expect::compare_findings(
+        &scenario.expect,
+        send_findings
+            .iter()
+            .chain(messages.iter().flat_map(|m| &m.findings)),
+    ));
     failures.extend(expect::delivery_rules(
         &scenario.expect,
         reply.accepted,
@@ -270,11 +296,12 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             accepted: reply.accepted,
             reply: reply.to_string(),
         },
+        findings: send_findings,
         messages,
         failures,
         dns_queries: query_log.len(),
         duration_ms: started.elapsed().as_millis() as u64,
-        route: super::route::route(scenario),
+        route: super::route::route(scenario, ses_check.as_ref()),
         dns: DnsQuery::from_log(&query_log, path_queries),
     };
     Ok(ScenarioRun {
@@ -300,4 +327,20 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             .collect(),
         query_log,
     })
+}
+
+/// SES's own check of the identity (the one the relay decided with),
+/// asked of the scenario's DNS through a server of its own on the same
+/// records, so that the scenario's query log holds only what the path
+/// and the receiver asked.
+async fn check_identity(
+    catalog: &Catalog,
+    identity: &SesIdentity,
+) -> Result<IdentityCheck, String> {
+    let server = ServerHandle::start(catalog.clone(), loopback())
+        .await
+        .map_err(|e| format!("cannot start the mock DNS for SES's check: {e}"))?;
+    let dns = mailharness_auth::dns::HickoryLookup::new(server.addr(), crate::dns::QUERY_TIMEOUT)
+        .map_err(|e| format!("resolver: {e}"))?;
+    Ok(ses::check_identity(&dns, &identity.setup()).await)
 }

@@ -2,12 +2,13 @@ use super::{APP_HELO, RECEIVER_HOST};
 use crate::{
     report::RouteStep,
     scenario::{HopKind, Scenario, Sender},
-    ses,
+    ses::{self, IdentityCheck},
 };
 
 /// The hosts a scenario's message passes, from the sending application to
-/// the receiver, as the report's diagrams draw them.
-pub(super) fn route(scenario: &Scenario) -> Vec<RouteStep> {
+/// the receiver, as the report's diagrams draw them; `check` (SES's check
+/// of the identity's DNS) says which of the relay's settings are in effect.
+pub(super) fn route(scenario: &Scenario, check: Option<&IdentityCheck>) -> Vec<RouteStep> {
     let mut steps = Vec::new();
     match &scenario.sender {
         Sender::Relay(identity) => {
@@ -17,14 +18,26 @@ pub(super) fn route(scenario: &Scenario) -> Vec<RouteStep> {
                 .clone()
                 .unwrap_or_else(|| ses::sending_host(&identity.region));
             let mut does = vec![format!("identity {}", identity.identity)];
+            let mail_from = check.and_then(|c| c.mail_from.as_ref());
             if let Some(m) = &identity.mail_from_domain {
-                does.push(format!("MAIL FROM {m}"));
+                does.push(match mail_from.filter(|mf| !mf.is_success()) {
+                    Some(mf) => format!(
+                        "MAIL FROM {m} not in use (status {}: {})",
+                        mf.ses_status(),
+                        mf.reason()
+                    ),
+                    None => format!("MAIL FROM {m}"),
+                });
             }
+            let not_signing = check
+                .filter(|c| !c.author_key.signs())
+                .map(|c| format!(" not signing (status {})", c.author_key.ses_status()))
+                .unwrap_or_default();
             if identity.easy_dkim {
-                does.push("Easy DKIM".into());
+                does.push(format!("Easy DKIM{not_signing}"));
             }
             if let Some(s) = &identity.byodkim_selector {
-                does.push(format!("BYODKIM s={s}"));
+                does.push(format!("BYODKIM s={s}{not_signing}"));
             }
             steps.push(RouteStep {
                 role: "relay".into(),

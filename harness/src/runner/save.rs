@@ -229,8 +229,8 @@ fn variant_slug(name: &str) -> String {
 }
 
 /// Writes into `folder` (made if missing): `<n>.eml`, `<n>.json`
-/// (envelope, client IP, verdict, the capture's reply and the receiver
-/// outcomes), `zone.db` (every record the mock DNS held, the relay's keys
+/// (envelope, client IP, verdict, the capture's reply, the receiver
+/// outcomes and the findings), `zone.db` (every record the mock DNS held, the relay's keys
 /// included) and `queries.log`. [`save_folders`] says which folder is
 /// whose; [`prepare_save`] clears them first.
 pub fn save_run(folder: &Path, run: &ScenarioRun) -> std::io::Result<PathBuf> {
@@ -248,6 +248,8 @@ pub fn save_run(folder: &Path, run: &ScenarioRun) -> std::io::Result<PathBuf> {
             // profile decided (empty when the scenario names none).
             "reply": captured.reply,
             "receivers": run.report.messages.get(i).map(|m| &m.receivers),
+            // Why it looks the way it does, and the fixes.
+            "findings": run.report.messages.get(i).map(|m| &m.findings),
         });
         std::fs::write(
             folder.join(format!("{n}.json")),

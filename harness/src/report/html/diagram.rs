@@ -1,7 +1,10 @@
 use std::fmt::Write as _;
 
 use super::text::{esc, tone};
-use crate::report::{MessageReport, RouteStep};
+use crate::{
+    findings::{Finding, Severity},
+    report::{MessageReport, RouteStep},
+};
 
 /// An arrow between two hosts of the route.
 const ARROW: &str = r##"<svg viewBox="0 0 30 12" aria-hidden="true"><path d="M1 6 H24" stroke="#8c959f" stroke-width="2"/><path d="M22 1 L29 6 L22 11 Z" fill="#8c959f"/></svg>"##;
@@ -21,6 +24,7 @@ pub(super) fn message(out: &mut String, n: usize, m: &MessageReport, route: &[Ro
         })
     );
     route_diagram(out, route, m);
+    findings(out, &m.findings);
     identities(out, m);
     verdicts(out, m);
     receivers(out, m);
@@ -30,6 +34,60 @@ pub(super) fn message(out: &mut String, n: usize, m: &MessageReport, route: &[Ro
             r#"<details><summary>raw headers of the stored message</summary><pre class="headers">{}</pre></details>"#,
             esc(m.stored_headers.trim_end())
         );
+    }
+    out.push_str("</div>");
+}
+
+/// The findings beside the path: severity, code and cause, the chain that
+/// led to it, and the fix, its records and SES settings in a block that one
+/// click selects whole (no script: `user-select: all`).
+pub(super) fn findings(out: &mut String, findings: &[Finding]) {
+    if findings.is_empty() {
+        return;
+    }
+    out.push_str(r#"<div class="findings">"#);
+    for f in findings {
+        let tone = match f.severity {
+            Severity::Error => "bad",
+            Severity::Warning => "warn",
+            Severity::Note => "muted",
+        };
+        let _ = write!(
+            out,
+            r#"<div class="finding {tone}"><div class="f-head"><span class="badge {tone}">{}</span> <code>{}</code> {}</div>"#,
+            f.severity,
+            f.code,
+            esc(&f.message)
+        );
+        if !f.chain.is_empty() {
+            let steps: Vec<String> = f
+                .chain
+                .iter()
+                .map(|step| format!("<span>{}</span>", esc(step)))
+                .collect();
+            let _ = write!(
+                out,
+                r#"<div class="chain">{}</div>"#,
+                steps.join(r#"<b class="arrow">→</b>"#)
+            );
+        }
+        if let Some(fix) = &f.fix {
+            let _ = write!(
+                out,
+                r#"<div class="fix"><span class="fix-label">fix</span> {}"#,
+                esc(&fix.text)
+            );
+            let lines: Vec<String> = fix.records.iter().chain(&fix.ses).map(|l| esc(l)).collect();
+            if !lines.is_empty() {
+                let _ = write!(
+                    out,
+                    r#"<pre class="record" title="one click selects it all">{}</pre>"#,
+                    lines.join("\n")
+                );
+            }
+            out.push_str("</div>");
+        }
+        out.push_str("</div>");
     }
     out.push_str("</div>");
 }

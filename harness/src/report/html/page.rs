@@ -270,6 +270,7 @@ fn variant(out: &mut String, s: &ScenarioReport) {
     if s.messages.is_empty() {
         out.push_str(r#"<p class="empty">no message reached the receiver</p>"#);
     }
+    diagram::findings(out, &s.findings);
     for (i, m) in s.messages.iter().enumerate() {
         diagram::message(out, i + 1, m, &s.route);
     }
@@ -357,6 +358,7 @@ mod tests {
                 accepted: false,
                 reply: reply.to_string(),
             },
+            findings: Vec::new(),
             messages: Vec::new(),
             failures: Vec::new(),
             dns_queries: 0,

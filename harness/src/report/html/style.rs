@@ -108,6 +108,21 @@ pre.headers { white-space: pre-wrap; overflow-wrap: anywhere; font-family: var(-
 ul.failures { margin: 8px 0 0; padding: 6px 10px 6px 26px; background: var(--bad-bg);
   border: 1px solid #ffcecb; border-radius: 6px; color: #82071e; font-size: 12.5px; }
 .empty { color: var(--muted); font-style: italic; font-size: 12.5px; }
+.findings { display: flex; flex-direction: column; gap: 6px; margin: 0 0 10px; }
+.finding { border: 1px solid var(--line); border-left-width: 4px; border-radius: 6px;
+  padding: 5px 9px; font-size: 12.5px; background: #fff; overflow-wrap: anywhere; }
+.finding.bad { border-left-color: var(--bad); }
+.finding.warn { border-left-color: #d4a72c; }
+.finding.muted { border-left-color: #afb8c1; }
+.finding code { font-weight: 600; }
+.finding .chain { color: var(--muted); font-size: 11.5px; margin-top: 3px; }
+.finding .chain .arrow { margin: 0 5px; font-weight: 400; }
+.finding .fix { margin-top: 4px; }
+.finding .fix-label { font-size: 10.5px; text-transform: uppercase; letter-spacing: .6px;
+  font-weight: 600; color: var(--ok); }
+pre.record { white-space: pre-wrap; word-break: break-all; font-family: var(--mono);
+  font-size: 11.5px; background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px;
+  padding: 5px 8px; margin: 4px 0 0; user-select: all; cursor: text; }
 /* Narrow columns (variants side by side): the route runs downwards, the
    header From sits above the identifiers. */
 @container (max-width: 560px) {
