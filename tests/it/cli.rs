@@ -206,16 +206,123 @@ fn ses_records_lists_what_to_publish() {
         &workspace_root(),
     );
     assert_eq!(o.code, 0, "{}", render(&o));
-    // The bundled custom zone carries exactly these CNAMEs.
+    // Without real tokens, no Easy DKIM CNAME can be published as printed:
+    // each is commented out and marked, and they are the emulated relay's
+    // (the ones the bundled custom zone carries).
     let zone = std::fs::read_to_string(
         workspace_root().join("scenarios/ses/zones/custom/example.com.zone"),
     )
     .unwrap();
-    for line in o.stdout.lines().filter(|l| l.contains(" IN CNAME ")) {
-        let token = line.split('.').next().unwrap();
+    let cnames: Vec<&str> = o
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" IN CNAME "))
+        .collect();
+    assert_eq!(cnames.len(), 3, "{}", render(&o));
+    for line in cnames {
+        let record = line
+            .strip_prefix("; PLACEHOLDER ")
+            .unwrap_or_else(|| panic!("not marked as a placeholder: {line}"));
+        let token = record.split('.').next().unwrap();
         assert!(zone.contains(token), "zone lacks {token}");
     }
     insta_settings().bind(|| insta::assert_snapshot!(render(&o)));
+}
+
+/// `ses-records --dkim-tokens`: the records it prints, published as they
+/// are, make the emulated SES (holding those tokens) sign with the
+/// identity's key and use the custom MAIL FROM, so DMARC passes aligned
+/// both ways; the placeholders published in their place do not.
+#[test]
+fn ses_records_with_real_tokens_verify_end_to_end() {
+    const TOKENS: [&str; 3] = [
+        "q3mtvjbbc6cmkaxnpaz2uh6ayqd7rnvt",
+        "lbybo6ec3mkzpxzt5uo2tfoqu2kcw6ce",
+        "w4ynhxjlxhesxjqjn5frcm6k7nn7lm3b",
+    ];
+    let root = workspace_root();
+    let records = |extra: &[&str]| {
+        let mut args = vec![
+            "ses-records",
+            "shop.example",
+            "--mail-from",
+            "mail.shop.example",
+            "--region",
+            "us-east-1",
+        ];
+        args.extend_from_slice(extra);
+        let o = mailharness(&args, &root);
+        assert_eq!(o.code, 0, "{}", render(&o));
+        o.stdout
+    };
+    let joined = TOKENS.join(",");
+    let real = records(&["--dkim-tokens", &joined]);
+    assert!(!real.contains("PLACEHOLDER"), "{real}");
+    for t in TOKENS {
+        assert!(
+            real.contains(&format!(
+                "{t}._domainkey.shop.example. 1800 IN CNAME {t}.dkim.amazonses.com."
+            )),
+            "{real}"
+        );
+    }
+    let scenario = format!(
+        r#"name = "records from ses-records --dkim-tokens"
+
+[dns]
+zones = ["shop.example.zone"]
+
+[sender]
+via = "relay"
+region = "us-east-1"
+identity = "shop.example"
+mail_from_domain = "mail.shop.example"
+easy_dkim = true
+dkim_tokens = ["{}", "{}", "{}"]
+
+[message]
+from = "Shop <orders@shop.example>"
+to = ["customer@receiver.test"]
+subject = "Your order has shipped"
+text = "Your order has shipped."
+
+[expect]
+outcome = "delivered"
+return_path_domain = "mail.shop.example"
+dmarc = {{ result = "pass", spf_aligned = true, dkim_aligned = true }}
+no_findings = ["easy-dkim-not-signing", "mail-from-fallback", "dmarc-single-mechanism"]
+"#,
+        TOKENS[0], TOKENS[1], TOKENS[2]
+    );
+    let run_with = |zone: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("shop.example.zone"),
+            format!("$ORIGIN shop.example.\n{zone}"),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("shop.toml"), &scenario).unwrap();
+        mailharness(&["run", "shop.toml", "--format", "json"], dir.path())
+    };
+    let o = run_with(&real);
+    assert_eq!(o.code, 0, "{}", render(&o));
+    let report: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let m = &report["scenarios"][0]["messages"][0];
+    assert_eq!(m["dkim"][0]["domain"], "shop.example", "{m}");
+    assert_eq!(m["dkim"][0]["result"], "pass", "{m}");
+    assert_eq!(m["dkim"][0]["aligned"], true, "{m}");
+    assert_eq!(m["dkim"][0]["selector"], TOKENS[0], "{m}");
+
+    // The placeholders, uncommented and published, are not the identity's
+    // tokens: SES does not sign with its key, and the findings say so.
+    let placeholders = records(&[]).replace("; PLACEHOLDER ", "");
+    let o = run_with(&placeholders);
+    assert_eq!(o.code, 1, "{}", render(&o));
+    assert!(
+        o.stdout.contains("\"easy-dkim-not-signing\""),
+        "{}",
+        render(&o)
+    );
 }
 
 #[test]

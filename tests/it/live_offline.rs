@@ -353,6 +353,36 @@ fn replay_get_email_identity_reads_dkim_tokens_and_mail_from() {
     assert_eq!(m.behavior_on_mx_failure, "USE_DEFAULT_VALUE");
 }
 
+/// `ses-records --from-ses`: the records for the identity as the replayed
+/// `GetEmailIdentity` describes it: its own three tokens (not the emulated
+/// relay's placeholders) and its custom MAIL FROM domain.
+#[test]
+fn replay_ses_records_from_ses_prints_the_identitys_tokens() {
+    let a = get_identity(identity_json("SUCCESS", "USE_DEFAULT_VALUE"));
+    let text = mailharness::cli::records_from_identity(&a, "us-east-1", None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!text.contains("PLACEHOLDER"), "{text}");
+    assert!(text.contains("tokens from GetEmailIdentity"), "{text}");
+    for t in [
+        "xor2whcrpdxgu2brib3mjs2le6wjyi2a",
+        "5bqtmyw2cfmw4v3j3ksbctrfr6xp7gce",
+        "ipyvlbahz3nq7dcc3pd2nm2tckxcu6dv",
+    ] {
+        let line = format!("{t}._domainkey.example.com. 1800 IN CNAME {t}.dkim.amazonses.com.");
+        assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
+    }
+    assert!(
+        text.lines().any(|l| l
+            == "bounce.example.com. 300 IN MX 10 feedback-smtp.us-east-1.amazonses.com."),
+        "{text}"
+    );
+    // An identity without Easy DKIM tokens gives an error, not records.
+    let mut without = a.clone();
+    without.dkim = None;
+    let e = mailharness::cli::records_from_identity(&without, "us-east-1", None).unwrap_err();
+    assert!(e.contains("--dkim-tokens"), "{e}");
+}
+
 #[test]
 fn replay_unknown_identity_is_not_found() {
     let (client, _http) = replay_client(
