@@ -9,4 +9,4 @@ mod conventions;
 mod records;
 
 pub use conventions::*;
-pub use records::user_records;
+pub use records::{dmarc_record, easy_dkim_record, mail_from_mx, mail_from_spf, user_records};
