@@ -18,5 +18,8 @@ pub use check::{
     mail_from_status,
 };
 pub use conventions::*;
-pub use records::{dmarc_record, easy_dkim_records, mail_from_records, user_records};
+pub use records::{
+    dmarc_record, dmarc_record_of, easy_dkim_record, easy_dkim_records, mail_from_mx,
+    mail_from_records, mail_from_spf, user_records,
+};
 pub use sandbox::{DEFAULT_REGION, SANDBOX_DAILY_QUOTA, SANDBOX_SEND_INTERVAL};

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     receiver::{Disposition, ReceiverOutcome},
-    ses::dmarc_record,
+    ses::dmarc_record_of,
     verify::Verdict,
 };
 
@@ -66,7 +66,7 @@ pub(super) fn findings(
                         published.domain
                     ),
                     records: vec![
-                        dmarc_record(
+                        dmarc_record_of(
                             &published.domain,
                             &record_text(
                                 published,
@@ -287,7 +287,7 @@ fn relax_alignment(v: &Verdict) -> Option<Fix> {
             what.join(", ")
         ),
         records: vec![
-            dmarc_record(&published.domain, &record_text(&relaxed, relaxed.p, &rua)).to_string(),
+            dmarc_record_of(&published.domain, &record_text(&relaxed, relaxed.p, &rua)).to_string(),
         ],
         ses: Vec::new(),
     })
@@ -321,7 +321,7 @@ fn monitoring_only(v: &Verdict, published: &PublishedPolicy) -> Finding {
             }
         ),
         records: vec![
-            dmarc_record(
+            dmarc_record_of(
                 &published.domain,
                 &record_text(published, Policy::Quarantine, &rua),
             )
@@ -366,7 +366,7 @@ fn missing(v: &Verdict) -> Finding {
             "publish a DMARC record for {org}, monitoring first (p=none) with reports to a mailbox you read"
         ),
         records: vec![
-            dmarc_record(
+            dmarc_record_of(
                 &org,
                 &format!("v=DMARC1; p=none; rua=mailto:dmarc-reports@{org}"),
             )
