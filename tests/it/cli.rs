@@ -1225,3 +1225,65 @@ fn a_refused_send_fails_a_scenario_without_expectations() {
     let o = mailharness(&["run", "ses/mail-from-mx-missing-reject.toml"], dir.path());
     assert_eq!(o.code, 0, "{}", render(&o));
 }
+
+/// The shop whose custom MAIL FROM MX names us-east-2: human and JSON
+/// output both name the wrong MX target, the endpoint SES expects, the
+/// fallback and the record that fixes it, and warn that DMARC rests on
+/// DKIM alone.
+#[test]
+fn wrong_region_mail_from_is_explained_in_human_and_json() {
+    const FILE: &str = "scenarios/ses/mail-from-wrong-region.toml";
+    const FIX: &str = "mail.shop.example. 300 IN MX 10 feedback-smtp.us-east-1.amazonses.com.";
+    let root = workspace_root();
+    let human = mailharness(&["run", FILE], &root);
+    assert_eq!(human.code, 0, "{}", render(&human));
+    let json = mailharness(&["run", FILE, "--format", "json"], &root);
+    assert_eq!(json.code, 0, "{}", render(&json));
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let findings = report["scenarios"][0]["messages"][0]["findings"]
+        .as_array()
+        .unwrap();
+    let fallback = findings
+        .iter()
+        .find(|f| f["code"] == "mail-from-fallback")
+        .unwrap_or_else(|| panic!("no mail-from-fallback: {findings:?}"));
+    assert_eq!(fallback["severity"], "error");
+    let message = fallback["message"].as_str().unwrap();
+    for needle in [
+        "feedback-smtp.us-east-2.amazonses.com",
+        "feedback-smtp.us-east-1.amazonses.com",
+        "fell back to amazonses.com",
+    ] {
+        assert!(message.contains(needle), "{needle} not in {message}");
+        assert!(
+            human.stdout.contains(needle),
+            "{needle} not in {}",
+            human.stdout
+        );
+    }
+    assert_eq!(fallback["fix"]["records"][0], FIX);
+    assert!(
+        human.stdout.contains(&format!("  {FIX}\n")),
+        "{}",
+        human.stdout
+    );
+    let single = findings
+        .iter()
+        .find(|f| f["code"] == "dmarc-single-mechanism")
+        .unwrap_or_else(|| panic!("no dmarc-single-mechanism: {findings:?}"));
+    assert_eq!(single["severity"], "warning");
+    assert!(
+        single["message"]
+            .as_str()
+            .unwrap()
+            .contains("rests on DKIM alone"),
+        "{single}"
+    );
+    assert!(
+        human.stdout.contains(
+            "warning  dmarc-single-mechanism: DMARC for shop.example (p=reject) rests on DKIM alone"
+        ),
+        "{}",
+        human.stdout
+    );
+}

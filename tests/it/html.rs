@@ -99,6 +99,18 @@ fn html_report_is_self_contained_and_escaped() {
     ] {
         assert!(page.contains(needle), "the page lacks {needle:?}");
     }
+    // The findings beside the path, the fix as a record to copy: the shop
+    // whose MAIL FROM MX names us-east-2 (SES wants us-east-1).
+    for needle in [
+        r#"<div class="finding bad">"#,
+        "<code>mail-from-fallback</code>",
+        "<code>dmarc-single-mechanism</code>",
+        "feedback-smtp.us-east-2.amazonses.com, the feedback endpoint of us-east-2, not feedback-smtp.us-east-1.amazonses.com",
+        r#"<pre class="record" title="one click selects it all">mail.shop.example. 300 IN MX 10 feedback-smtp.us-east-1.amazonses.com.</pre>"#,
+        "MAIL FROM mail.shop.example not in use (status FAILED",
+    ] {
+        assert!(page.contains(needle), "the page lacks {needle:?}");
+    }
     // Variants of one file side by side: the four setups in one row.
     assert!(page.contains("grid-template-columns: repeat(4, minmax(0, 1fr))"));
     // Message headers are shown escaped: `<` of addresses never raw.
