@@ -973,6 +973,19 @@ fn save_keeps_every_file_and_variant_apart() {
     };
     assert!(eml("easy-dkim-only").contains("d=example.com"));
     assert!(!eml("as-ses-ships").contains("d=example.com"));
+    // The sidecar keeps the findings: as SES ships, DMARC fails and the
+    // fix is the custom MAIL FROM and Easy DKIM.
+    let sidecar: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(saved.join("ses-setups-compared/as-ses-ships/1.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sidecar["findings"][0]["code"], "dmarc-fail", "{sidecar}");
+    assert!(
+        sidecar["findings"][0]["fix"]["records"]
+            .as_array()
+            .is_some_and(|r| r.len() == 5),
+        "{sidecar}"
+    );
     let mut expected = Vec::new();
     for folder in ["x-sub-a", "y-sub-a"].into_iter().map(String::from).chain(
         variants
