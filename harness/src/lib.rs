@@ -19,6 +19,8 @@
 //!   the egress declaration for any SMTP relay.
 //! - [`send`]: the sender that puts a scenario's message into a relay.
 //! - [`capture`]: the receiving MTA that records what crossed the socket.
+//! - [`clock`]: simulated time shared by a scenario's parties (SES's
+//!   retries, receivers' deferrals), never slept.
 //! - [`dns`]: the DNS client configuration (one nameserver, no cache).
 //! - [`document`]: TOML files read with diagnostics (scenarios and
 //!   receiver profiles): every error of a file at its line and column.
@@ -39,6 +41,7 @@
 //! - [`exit`]: the process exit codes.
 
 pub mod capture;
+pub mod clock;
 pub mod cli;
 pub mod diff;
 pub mod dns;

@@ -26,8 +26,8 @@ mod zones;
 pub use discover::discover;
 pub use load::{load_file, load_file_with, load_str, load_str_with};
 pub use model::{
-    AnyOf, ArcExpectation, AttachmentData, AttachmentSpec, DirectSender, DkimExpectation,
-    DmarcExpectation, DnsFault, DnsSetup, Expectations, HopIdentity, HopKind, MessageSpec,
+    AnyOf, ArcExpectation, AttachmentData, AttachmentSpec, DeliveryExpectation, DirectSender,
+    DkimExpectation, DmarcExpectation, DnsFault, DnsSetup, Expectations, HopIdentity, HopKind, MessageSpec,
     MxFailure, Outcome, Publish, Scenario, Sender, SesIdentity, SesSender, Signer, SignerTags,
     SmtpRelay, SmtpSender, SpfExpectation,
 };

@@ -439,8 +439,7 @@ async fn receiver_profiles_refuse_at_the_end_of_data() {
                  reply = \"451 4.7.25 no PTR for {client_ip}\"\nreason = \"no reverse DNS\"\n",
             ),
         ],
-        bulk: None,
-        dmarc: None,
+        ..Receivers::default()
     };
     let capture = start(CaptureConfig {
         receivers: Some(CaptureReceivers {
