@@ -129,9 +129,23 @@ mod tests {
             ("1d2h", 93_600),
             ("0s", 0),
         ] {
-            assert_eq!(parse_duration(text), Ok(Duration::from_secs(secs)), "{text}");
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs(secs)),
+                "{text}"
+            );
         }
-        for bad in ["", "5", "m", "5x", "30m1h", "5m5m", "-5m", "1.5h", "99999999999999999d"] {
+        for bad in [
+            "",
+            "5",
+            "m",
+            "5x",
+            "30m1h",
+            "5m5m",
+            "-5m",
+            "1.5h",
+            "99999999999999999d",
+        ] {
             let e = parse_duration(bad).unwrap_err();
             assert!(e.starts_with("expected a duration such as"), "{bad}: {e}");
         }

@@ -41,8 +41,8 @@
 //! - [`exit`]: the process exit codes.
 
 pub mod capture;
-pub mod clock;
 pub mod cli;
+pub mod clock;
 pub mod diff;
 pub mod dns;
 pub mod document;

@@ -138,7 +138,11 @@ impl Handler for Recorder {
         };
         let digest = super::mailbox::digest(&tx.data);
         match self.spool.store(tx.data).await {
-            Ok(body) => self.mailbox.store_attempt(envelope, body, digest, judgement).1,
+            Ok(body) => {
+                self.mailbox
+                    .store_attempt(envelope, body, digest, judgement)
+                    .1
+            }
             Err(e) => Reply::new(451, format!("4.3.0 Cannot spool the message: {e}")),
         }
     }
@@ -148,7 +152,11 @@ impl Handler for Recorder {
             return None;
         }
         let now = self.clock.now();
-        let key = (tx.client_ip, tx.mail_from.clone(), rcpt.to_ascii_lowercase());
+        let key = (
+            tx.client_ip,
+            tx.mail_from.clone(),
+            rcpt.to_ascii_lowercase(),
+        );
         let first_seen = match self.first_seen.lock() {
             Ok(mut seen) => *seen.entry(key).or_insert(now),
             Err(_) => now,

@@ -162,7 +162,10 @@ fn decide(profile: &Profile, facts: &Facts) -> ReceiverOutcome {
         disposition,
         reply: reply.map(|r| format!("{} {}", r.code, facts.fill(&r.text))),
         banner: decisive.banner.as_deref().map(|b| facts.fill(b)),
-        reasons: applied.iter().map(|(_, _, r)| facts.fill(&r.reason)).collect(),
+        reasons: applied
+            .iter()
+            .map(|(_, _, r)| facts.fill(&r.reason))
+            .collect(),
     }
 }
 
@@ -189,7 +192,10 @@ fn holds(when: &Conditions, f: &Facts, bulk: bool) -> bool {
             .mail_from_dns
             .as_ref()
             .is_none_or(|m| m.matches(&f.mail_from_dns))
-        && when.from_dns.as_ref().is_none_or(|m| m.matches(&f.from_dns))
+        && when
+            .from_dns
+            .as_ref()
+            .is_none_or(|m| m.matches(&f.from_dns))
 }
 
 #[cfg(test)]

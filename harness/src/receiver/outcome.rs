@@ -86,7 +86,10 @@ impl Disposition {
     /// receivers that judged it: a 4xx is `tempfail` (still deferred when
     /// the sender gave up), a 5xx `reject`, a 2xx the strictest accepted
     /// outcome (`inbox` when no profile judged it).
-    pub fn of_delivery(last_code: Option<u16>, outcomes: &[ReceiverOutcome]) -> Option<Disposition> {
+    pub fn of_delivery(
+        last_code: Option<u16>,
+        outcomes: &[ReceiverOutcome],
+    ) -> Option<Disposition> {
         Some(match last_code? {
             400..500 => Disposition::Tempfail,
             500.. => Disposition::Reject,

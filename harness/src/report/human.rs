@@ -407,6 +407,40 @@ FAIL Pair (s/pair.toml)
         );
     }
 
+    /// A relay that retried: one line per run of attempts with the same
+    /// reply, in simulated time.
+    #[test]
+    fn retried_attempts_are_listed() {
+        use crate::{relay::Attempt, smtp::Reply};
+        let at = |secs, code, text: &str| Attempt {
+            at: std::time::Duration::from_secs(secs),
+            reply: Reply::new(code, text),
+        };
+        let mut retried = refused("Grey", "s/grey.toml", None, 0);
+        retried.relay = RelayReport {
+            accepted: true,
+            reply: "250 Ok 0106".into(),
+            attempts: vec![
+                at(0, 450, "4.2.0 Greylisted"),
+                at(300, 450, "4.2.0 Greylisted"),
+                at(900, 421, "4.7.28 rate limited"),
+                at(8100, 250, "2.0.0 Ok"),
+            ],
+        };
+        assert_eq!(
+            render(vec![retried], false, Style::plain()),
+            "\
+PASS Grey (s/grey.toml)
+  relay        accepted: 250 Ok 0106
+               attempts 1-2/4 at 0s to 5m: 450 4.2.0 Greylisted
+               attempt 3/4 at 15m: 421 4.7.28 rate limited
+               attempt 4/4 at 2h15m: 250 2.0.0 Ok
+
+1 scenario: 1 passed, 0 failed
+"
+        );
+    }
+
     #[test]
     fn colours_only_when_asked() {
         assert!(!render(suite(), false, Style::plain()).contains('\x1b'));
