@@ -32,7 +32,8 @@
 //!   the identity audit.
 //! - [`verify`]: SPF, DKIM, DMARC verdicts and the Authentication-Results header.
 //! - [`receiver`]: receiver profiles: from the verdict to a disposition
-//!   (inbox, spam, temporary failure, reject) with the receiver's reply.
+//!   (inbox, inbox with a warning, spam, dropped, temporary failure,
+//!   reject) with the receiver's reply.
 //! - [`expect`]: every comparison with a scenario's expectations.
 //! - [`runner`]: runs scenarios and emits events.
 //! - [`report`]: the report model and one reporter per output.
