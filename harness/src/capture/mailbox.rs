@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use super::spool::Body;
 use crate::{
+    headers::{field_name, header_fields, split_header},
     receiver::Judgement,
     smtp::{Reply, Transaction},
 };
@@ -45,16 +46,28 @@ pub struct Captured {
     /// retry takes the deferred copy's place; `reply` and `judgement` are
     /// the last attempt's).
     pub attempts: u32,
-    /// A hash of the bytes, to know a retry of the same message.
+    /// What tells a retry of the same message: see [`digest`].
     #[serde(skip)]
     pub(super) digest: u64,
 }
 
-/// The hash [`Captured`] keeps of a message's bytes.
+/// A hash of what stays the same when a sender retries a message: its
+/// Message-ID field, or its bytes when it has none (a forwarder on the
+/// way may re-seal a retry with a new ARC timestamp, but keeps the
+/// Message-ID).
 pub(super) fn digest(data: &[u8]) -> u64 {
     use std::hash::{DefaultHasher, Hasher};
     let mut hasher = DefaultHasher::new();
-    hasher.write(data);
+    let message_id = header_fields(split_header(data).0)
+        .into_iter()
+        .find(|f| field_name(f) == "message-id");
+    match message_id {
+        Some(field) => {
+            hasher.write(b"message-id");
+            hasher.write(field.trim_ascii());
+        }
+        None => hasher.write(data),
+    }
     hasher.finish()
 }
 
@@ -224,8 +237,8 @@ impl Mailbox {
     /// any; returns the queue id and the reply for the client: the
     /// strictest profile's refusal, or `250 2.0.0 Ok: queued as <id>`.
     /// A retry of a message the capture deferred (same envelope, same
-    /// bytes, a 4xx reply) replaces it and keeps its sequence number and
-    /// id, counting the attempt.
+    /// [`digest`], a 4xx reply) replaces it and keeps its sequence number
+    /// and id, counting the attempt.
     pub(super) fn store_attempt(
         &self,
         envelope: CapturedEnvelope,
@@ -329,6 +342,24 @@ mod tests {
         drop((mailbox, spool));
         assert!(!path.exists(), "spool file outlived the mailbox");
         assert!(!dir.exists(), "spool directory outlived the mailbox");
+    }
+
+    #[test]
+    fn a_retry_is_known_by_its_message_id_else_by_its_bytes() {
+        let sealed = |t: u32| format!("ARC-Seal: t={t}\r\nMessage-ID: <1@a.test>\r\n\r\nbody\r\n");
+        assert_eq!(digest(sealed(1).as_bytes()), digest(sealed(2).as_bytes()));
+        assert_ne!(
+            digest(b"Message-ID: <1@a.test>\r\n\r\nx\r\n"),
+            digest(b"Message-ID: <2@a.test>\r\n\r\nx\r\n")
+        );
+        assert_eq!(
+            digest(b"Subject: a\r\n\r\nx\r\n"),
+            digest(b"Subject: a\r\n\r\nx\r\n")
+        );
+        assert_ne!(
+            digest(b"Subject: a\r\n\r\nx\r\n"),
+            digest(b"Subject: b\r\n\r\nx\r\n")
+        );
     }
 
     #[test]
