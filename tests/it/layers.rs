@@ -16,8 +16,8 @@ use crate::support::workspace_root;
 /// layer 4, talk over SMTP, not through each other's code).
 const LAYERS: &[(&str, &[&str])] = &[
     (
-        "foundations: exit codes, header bytes, the resolver, TOML files with diagnostics",
-        &["exit", "headers", "dns", "document"],
+        "foundations: exit codes, header bytes, the resolver, TOML files with diagnostics, simulated time",
+        &["exit", "headers", "dns", "document", "clock"],
     ),
     (
         "protocols and material: SMTP, DKIM keys, SES's conventions",
