@@ -20,6 +20,8 @@
 //! - [`send`]: the sender that puts a scenario's message into a relay.
 //! - [`capture`]: the receiving MTA that records what crossed the socket.
 //! - [`dns`]: the DNS client configuration (one nameserver, no cache).
+//! - [`dmarc_reports`]: DMARC aggregate reports read back (RFC 7489 and
+//!   RFC 9990; XML, gzip, zip) and what a stricter policy would do.
 //! - [`document`]: TOML files read with diagnostics (scenarios and
 //!   receiver profiles): every error of a file at its line and column.
 //! - [`headers`]: header-block helpers on raw bytes.
@@ -41,6 +43,7 @@
 pub mod capture;
 pub mod cli;
 pub mod diff;
+pub mod dmarc_reports;
 pub mod dns;
 pub mod document;
 pub mod exit;
