@@ -40,6 +40,10 @@ pub enum CommandArgs {
     Audit(AuditArgs),
     /// Print the DNS records an SES identity needs, in BIND syntax.
     SesRecords(SesRecordsArgs),
+    /// Read DMARC aggregate reports (RFC 7489 or RFC 9990; XML, .gz,
+    /// .zip) and say per sending source what passes aligned today and
+    /// what p=quarantine or p=reject would do to it.
+    DmarcReports(DmarcReportsArgs),
 }
 
 /// `mailharness run`.
@@ -244,6 +248,28 @@ pub struct SesRecordsArgs {
     /// The AWS region.
     #[arg(long, default_value = ses::DEFAULT_REGION)]
     pub region: String,
+}
+
+/// `mailharness dmarc-reports`.
+#[derive(clap::Args)]
+pub struct DmarcReportsArgs {
+    /// Report files, or folders walked for *.xml, *.gz and *.zip files.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Also write the answer as a self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// The sp= of the stricter records (none, quarantine or reject);
+    /// default: the same as their p=, as in a record without sp=.
+    #[arg(long, value_name = "POLICY")]
+    pub sp: Option<mailharness_auth::Policy>,
+    /// Look up each source's reverse name (PTR) through this nameserver;
+    /// without it nothing is looked up.
+    #[arg(long, value_name = "ADDR")]
+    pub nameserver: Option<SocketAddr>,
 }
 
 /// `--jobs`: a whole number of at least 1.

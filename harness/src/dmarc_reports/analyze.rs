@@ -133,6 +133,10 @@ impl Outcome {
 pub struct DomainAnalysis {
     pub domain: String,
     pub published: PublishedSummary,
+    /// How many different records the reports list (a record changed
+    /// during the period, RFC 9990 §"Changes in Policy During Reporting
+    /// Period"); `published` is the latest.
+    pub distinct_records: usize,
     /// The reporting organisations.
     pub reporters: Vec<String>,
     /// The earliest begin and the latest end of the reports' periods.
@@ -431,6 +435,22 @@ fn analyze_domain(domain: String, reports: &[&Report], sp: Option<Policy>) -> Do
             testing: p.testing.unwrap_or(false),
         },
     );
+    let distinct_records = reports
+        .iter()
+        .map(|r| {
+            let p = &r.policy;
+            (
+                p.p,
+                p.sp.unwrap_or(p.p),
+                p.np,
+                p.adkim,
+                p.aspf,
+                p.pct,
+                p.testing,
+            )
+        })
+        .collect::<BTreeSet<_>>()
+        .len();
     let mut sources: Vec<SourceAnalysis> = sources
         .into_iter()
         .map(|(ip, totals)| totals.finish(ip, sp))
@@ -451,6 +471,7 @@ fn analyze_domain(domain: String, reports: &[&Report], sp: Option<Policy>) -> Do
         .collect();
     DomainAnalysis {
         published,
+        distinct_records,
         reporters: reporters.into_iter().collect(),
         begin: reports.iter().map(|r| r.metadata.begin).min().unwrap_or(0),
         end: reports.iter().map(|r| r.metadata.end).max().unwrap_or(0),
