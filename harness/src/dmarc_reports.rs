@@ -30,7 +30,7 @@
 mod analyze;
 mod error;
 mod input;
-mod limits;
+pub mod limits;
 mod model;
 mod xml;
 

@@ -8,7 +8,7 @@ use std::{net::SocketAddr, path::PathBuf};
 use clap::{ArgMatches, Parser, Subcommand, parser::ValueSource};
 
 use super::{Format, live::DEFAULT_CAPTURE_TIMEOUT};
-use crate::{diff::ZoneSource, runner::Partition, ses};
+use crate::{diff::ZoneSource, dmarc_reports::limits, runner::Partition, ses};
 
 /// The whole command line.
 #[derive(Parser)]
@@ -71,8 +71,9 @@ pub struct RunArgs {
     /// Also write a self-contained HTML report with a diagram per message.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Write, as the receiver, one DMARC aggregate report (RFC 7489 XML)
-    /// per policy domain whose rua= destinations are authorised.
+    /// Write, as the receiver, one DMARC aggregate report (RFC 7489 XML,
+    /// and RFC 9990 XML in DIR/rfc9990/) per policy domain whose rua=
+    /// destinations are authorised.
     #[arg(long, value_name = "DIR")]
     pub dmarc_reports: Option<PathBuf>,
     /// Run only scenarios whose name or file path contains PATTERN
@@ -270,6 +271,12 @@ pub struct DmarcReportsArgs {
     /// without it nothing is looked up.
     #[arg(long, value_name = "ADDR")]
     pub nameserver: Option<SocketAddr>,
+    /// The largest compressed file (.gz, .zip) read, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = limits::DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+    /// The most XML one report may be or decompress to, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = limits::DEFAULT_MAX_XML_SIZE)]
+    pub max_xml_size: u64,
 }
 
 /// `--jobs`: a whole number of at least 1.

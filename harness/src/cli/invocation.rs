@@ -193,7 +193,11 @@ impl From<DmarcReportsArgs> for DmarcReportsSettings {
             html: args.html,
             sp: args.sp,
             nameserver: args.nameserver,
-            limits: crate::dmarc_reports::Limits::default(),
+            limits: crate::dmarc_reports::Limits {
+                max_file_size: args.max_file_size,
+                max_xml_size: args.max_xml_size,
+                ..crate::dmarc_reports::Limits::default()
+            },
         }
     }
 }
@@ -314,6 +318,28 @@ mod tests {
         assert_eq!(settings.before, ZoneSource::WorkingTree);
         assert_eq!(settings.after, ZoneSource::Git("HEAD".into()));
         assert_eq!(options.jobs, 1);
+    }
+
+    #[test]
+    fn dmarc_reports_limits_default_to_the_librarys() {
+        let Invocation::DmarcReports(settings) = parse_ok(&["dmarc-reports", "reports/"]) else {
+            panic!("not dmarc-reports");
+        };
+        assert_eq!(settings.limits, crate::dmarc_reports::Limits::default());
+        assert_eq!(settings.sp, None);
+        let Invocation::DmarcReports(settings) = parse_ok(&[
+            "dmarc-reports",
+            "r.xml",
+            "--sp",
+            "none",
+            "--max-xml-size",
+            "1000",
+        ]) else {
+            panic!("not dmarc-reports");
+        };
+        assert_eq!(settings.sp, Some(mailharness_auth::Policy::None));
+        assert_eq!(settings.limits.max_xml_size, 1000);
+        assert!(parse(["mailharness", "dmarc-reports"]).is_err());
     }
 
     #[test]

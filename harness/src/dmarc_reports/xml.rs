@@ -48,30 +48,41 @@ impl Node {
 }
 
 /// The errors of one file: each at its line and column, at most
-/// `Limits::max_errors` listed.
+/// `Limits::max_errors` listed, and the last one always (it is often the
+/// limit that stopped the reading).
 struct Errors<'a> {
     file: &'a str,
     text: &'a str,
     list: Vec<FileError>,
     max: usize,
     more: usize,
+    /// The last error past `max`: its offset and message (its line and
+    /// column are counted only if it is shown).
+    last: Option<(usize, String)>,
 }
 
 impl Errors<'_> {
     fn at(&mut self, offset: usize, message: impl Into<String>) {
         if self.list.len() >= self.max {
-            self.more += 1;
+            if let Some(_earlier) = self.last.replace((offset, message.into())) {
+                self.more += 1;
+            }
             return;
         }
+        let error = self.error(offset, message.into());
+        self.list.push(error);
+    }
+
+    fn error(&self, offset: usize, message: String) -> FileError {
         // Point at the element, not the white space before it.
         let skipped = self.text[offset.min(self.text.len())..]
             .find(|c: char| !c.is_whitespace())
             .unwrap_or(0);
-        self.list.push(FileError {
+        FileError {
             file: self.file.to_string(),
             position: Some(line_col(self.text, offset + skipped)),
-            message: message.into(),
-        });
+            message,
+        }
     }
 
     fn into_list(mut self) -> Vec<FileError> {
@@ -80,6 +91,10 @@ impl Errors<'_> {
                 self.file,
                 format!("… and {} more errors", self.more),
             ));
+        }
+        if let Some((offset, message)) = self.last.take() {
+            let last = self.error(offset, message);
+            self.list.push(last);
         }
         self.list
     }
@@ -118,6 +133,7 @@ pub fn parse(source: &Source, limits: &Limits) -> Result<Report, Vec<FileError>>
         list: Vec::new(),
         max: limits.max_errors.max(1),
         more: 0,
+        last: None,
     };
     match read(text, limits, &mut errors) {
         Some((format, root, builder)) if errors.list.is_empty() => {
