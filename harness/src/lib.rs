@@ -22,6 +22,8 @@
 //! - [`clock`]: simulated time shared by a scenario's parties (SES's
 //!   retries, receivers' deferrals), never slept.
 //! - [`dns`]: the DNS client configuration (one nameserver, no cache).
+//! - [`dmarc_reports`]: DMARC aggregate reports read back (RFC 7489 and
+//!   RFC 9990; XML, gzip, zip) and what a stricter policy would do.
 //! - [`document`]: TOML files read with diagnostics (scenarios and
 //!   receiver profiles): every error of a file at its line and column.
 //! - [`headers`]: header-block helpers on raw bytes.
@@ -45,6 +47,7 @@ pub mod capture;
 pub mod cli;
 pub mod clock;
 pub mod diff;
+pub mod dmarc_reports;
 pub mod dns;
 pub mod document;
 pub mod exit;

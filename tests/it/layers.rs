@@ -23,7 +23,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         "protocols and material: SMTP, DKIM keys, SES's conventions",
         &["keys", "smtp", "ses"],
     ),
-    ("the harness's use of the judge", &["verify"]),
+    (
+        "the harness's uses of the judge: verdicts on messages, aggregate reports read back",
+        &["verify", "dmarc_reports"],
+    ),
     ("receiver profiles", &["receiver"]),
     (
         "the parties, which never call each other",
