@@ -20,8 +20,8 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["exit", "headers", "dns", "document"],
     ),
     (
-        "protocols and material: SMTP, DKIM keys, SES's conventions",
-        &["keys", "smtp", "ses"],
+        "protocols and material: SMTP, HTTP to loopback, DKIM keys, SES's conventions",
+        &["keys", "smtp", "http", "ses"],
     ),
     ("the harness's use of the judge", &["verify"]),
     ("receiver profiles", &["receiver"]),
