@@ -8,12 +8,28 @@
 //!   halves [`crate::publish::ses_side`] puts in DNS beforehand.
 //! - `process`: the rewrite and signing of one message.
 //! - `server`: the SMTP handler and the running relay.
+//! - `simulator`: the SES mailbox simulator ([`MailboxSimulator`]): what
+//!   `success@`, `bounce@`, `ooto@`, `complaint@` and `suppressionlist@`
+//!   `simulator.amazonses.com` do, with `feedback` (the DSN, automatic
+//!   response and complaint sent to the MAIL FROM domain's MX) and
+//!   `notify` (SES's notifications and their SNS envelope).
 
 mod config;
 mod keys;
 mod process;
 mod server;
 
+mod feedback;
+mod notify;
+mod simulator;
+
 pub use config::{MxFailure, RelayConfig, SesIdentity};
 pub use keys::PublishedKeys;
 pub use server::{RelayHandle, RelayHandler, RelayStartError};
+
+pub use feedback::{FeedbackDelivery, FeedbackKind, MxPort};
+pub use notify::{
+    BounceObject, BouncedRecipient, CommonHeaders, ComplaintObject, DeliveryObject, EmailAddress,
+    Header, MailObject, Notification, NotificationType, SesEvent,
+};
+pub use simulator::{MailboxSimulator, Simulated, SimulatedRecipient};

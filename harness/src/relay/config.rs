@@ -48,4 +48,8 @@ pub struct RelayConfig {
     /// Whom to trust when the next hop offers STARTTLS; without it the
     /// relay delivers in plain text.
     pub next_hop_tls: Option<crate::smtp::ClientTls>,
+
+    /// The mailbox simulator: where MX hosts listen for the feedback it
+    /// sends, and its record of what it did.
+    pub simulator: super::MailboxSimulator,
 }
