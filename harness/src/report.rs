@@ -5,6 +5,8 @@
 //!
 //! - `model`: [`RunReport`], [`ScenarioReport`], [`MessageReport`].
 //! - `human`: the terminal reporter.
+//! - `feedback`: [`FeedbackReport`], what the SES mailbox simulator gave
+//!   back (feedback messages, SNS notifications), and its terminal lines.
 //! - `json`: the JSON reporter.
 //! - `junit`: the JUnit XML reporter (`--junit FILE`).
 //! - `html`: the HTML reporter (`--html FILE`).
@@ -17,6 +19,7 @@
 
 mod aggregate;
 mod fanout;
+mod feedback;
 mod html;
 mod human;
 mod json;
@@ -28,6 +31,7 @@ mod style;
 
 pub use aggregate::AggregateReporter;
 pub use fanout::FanOut;
+pub use feedback::{FeedbackMessageReport, FeedbackReport, ReceivedFeedback};
 pub use html::HtmlReporter;
 pub use human::HumanReporter;
 pub use json::JsonReporter;

@@ -362,6 +362,7 @@ mod tests {
             dns_queries: 0,
             duration_ms: 1,
             route: Vec::new(),
+            feedback: None,
             dns: Vec::new(),
         }
     }
