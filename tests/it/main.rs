@@ -3,6 +3,7 @@ mod cli;
 mod diff;
 mod dig;
 mod dmarc_reports;
+mod feedback;
 mod fuzz_regressions;
 mod html;
 mod independent;
