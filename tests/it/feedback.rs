@@ -192,7 +192,10 @@ fn a_bounce_reaches_the_custom_mail_from_mx_as_a_dsn() {
         panic!("one stored feedback message");
     };
     assert_eq!(stored.envelope.mail_from, "");
-    assert_eq!(stored.envelope.rcpt_to, std::slice::from_ref(&delivery.rcpt_to));
+    assert_eq!(
+        stored.envelope.rcpt_to,
+        std::slice::from_ref(&delivery.rcpt_to)
+    );
     let raw = stored.raw();
     assert_report_type(&raw, "delivery-status");
     let parts = parts(&raw);
