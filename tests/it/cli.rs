@@ -615,6 +615,22 @@ fn usage_errors_name_the_flag_before_any_work() {
             "--dmarc-reports",
         ),
         (
+            vec![
+                "run".into(),
+                "--notifications".into(),
+                file.clone(),
+                scenario.into(),
+            ],
+            "--notifications",
+        ),
+        (
+            vec!["run", "--notify-url", "http://example.com/ses", scenario]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            "--notify-url",
+        ),
+        (
             vec!["run", "--region", "eu-west-1", scenario]
                 .into_iter()
                 .map(String::from)
