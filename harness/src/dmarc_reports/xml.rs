@@ -433,16 +433,14 @@ impl Builder {
                     self.records.push(r);
                 }
             }
-            "version" => {
-                if node.text().parse::<f64>().is_err() {
-                    errors.at(
-                        node.pos,
-                        format!(
-                            "expected a version number such as 1.0 in <version>, found {}",
-                            found(node.text())
-                        ),
-                    );
-                }
+            "version" if node.text().parse::<f64>().is_err() => {
+                errors.at(
+                    node.pos,
+                    format!(
+                        "expected a version number such as 1.0 in <version>, found {}",
+                        found(node.text())
+                    ),
+                );
             }
             // Elements of later versions and `extension` are skipped
             // (RFC 9990 §"Extensions": their presence "SHOULD NOT create
