@@ -7,11 +7,15 @@
 //! - `fields`: the verdict fields by key ([`VERDICT_FIELDS`], [`read`]).
 //! - `verdict`: [`compare`] a verdict with the expectations.
 //! - `receivers`: [`compare_receivers`] with `[expect.receivers]`.
-//! - `outcome`: [`compare_outcome`], [`delivery_rules`].
+//! - `outcome`: [`compare_outcome`], [`compare_delivery`] (attempts and
+//!   the final disposition), [`delivery_rules`].
+//! - `feedback`: [`compare_feedback`] with `[expect.feedback]`, what the
+//!   SES mailbox simulator gave back.
 //! - `findings`: [`compare_findings`] with `findings` and `no_findings`.
 //! - `receiving_side`: live mode's check against the receiving side's own
 //!   `Authentication-Results` ([`compare_with_receiving_side`]).
 
+mod feedback;
 mod fields;
 mod findings;
 mod mismatch;
@@ -20,10 +24,13 @@ mod receivers;
 mod receiving_side;
 mod verdict;
 
+pub use feedback::compare_feedback;
 pub use fields::{Field, VERDICT_FIELDS, read};
 pub use findings::compare_findings;
 pub use mismatch::Mismatch;
-pub use outcome::{compare_outcome, delivery_rules, expects_anything, expects_verdict};
+pub use outcome::{
+    compare_delivery, compare_outcome, delivery_rules, expects_anything, expects_verdict,
+};
 pub use receivers::compare_receivers;
 pub use receiving_side::{ReceivingSide, compare_with_receiving_side};
 pub use verdict::compare;

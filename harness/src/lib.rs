@@ -19,18 +19,25 @@
 //!   the egress declaration for any SMTP relay.
 //! - [`send`]: the sender that puts a scenario's message into a relay.
 //! - [`capture`]: the receiving MTA that records what crossed the socket.
+//! - [`clock`]: simulated time shared by a scenario's parties (SES's
+//!   retries, receivers' deferrals), never slept.
 //! - [`dns`]: the DNS client configuration (one nameserver, no cache).
+//! - [`dmarc_reports`]: DMARC aggregate reports read back (RFC 7489 and
+//!   RFC 9990; XML, gzip, zip) and what a stricter policy would do.
 //! - [`document`]: TOML files read with diagnostics (scenarios and
 //!   receiver profiles): every error of a file at its line and column.
 //! - [`headers`]: header-block helpers on raw bytes.
 //! - [`hop`]: forwarders and mailing lists between sender and receiver.
+//! - [`http`]: POSTs to an endpoint on this machine (SNS-style
+//!   notifications), refusing any other.
 //! - [`keys`]: DKIM key generation and signing keys.
 //! - [`publish`]: every record the sending side puts in DNS.
 //! - `live` (feature `live`): real Amazon SES and S3: sending, capture,
 //!   the identity audit.
 //! - [`verify`]: SPF, DKIM, DMARC verdicts and the Authentication-Results header.
 //! - [`receiver`]: receiver profiles: from the verdict to a disposition
-//!   (inbox, spam, temporary failure, reject) with the receiver's reply.
+//!   (inbox, inbox with a warning, spam, dropped, temporary failure,
+//!   reject) with the receiver's reply.
 //! - [`findings`]: why a message looks the way it does, how fragile a
 //!   pass is, and the exact fix, derived from verdict, receivers and path.
 //! - [`expect`]: every comparison with a scenario's expectations.
@@ -42,7 +49,9 @@
 
 pub mod capture;
 pub mod cli;
+pub mod clock;
 pub mod diff;
+pub mod dmarc_reports;
 pub mod dns;
 pub mod document;
 pub mod exit;
@@ -50,6 +59,7 @@ pub mod expect;
 pub mod findings;
 pub mod headers;
 pub mod hop;
+pub mod http;
 pub mod keys;
 #[cfg(feature = "live")]
 pub mod live;

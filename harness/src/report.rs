@@ -5,10 +5,15 @@
 //!
 //! - `model`: [`RunReport`], [`ScenarioReport`], [`MessageReport`].
 //! - `human`: the terminal reporter.
+//! - `feedback`: [`FeedbackReport`], what the SES mailbox simulator gave
+//!   back (feedback messages, SNS notifications), and its terminal lines.
 //! - `json`: the JSON reporter.
 //! - `junit`: the JUnit XML reporter (`--junit FILE`).
 //! - `html`: the HTML reporter (`--html FILE`).
-//! - `aggregate`: DMARC aggregate reports (`--dmarc-reports DIR`).
+//! - `aggregate`: DMARC aggregate reports (`--dmarc-reports DIR`), RFC 7489
+//!   and RFC 9990.
+//! - `dmarc_reports`: the outputs of `mailharness dmarc-reports` (text,
+//!   JSON, an HTML page), from [`crate::dmarc_reports::Analysis`].
 //! - `progress`: the progress bar on stderr.
 //! - `fanout`: [`FanOut`], several reporters fed the same events.
 //! - `style`: [`Style`], colours for the terminal.
@@ -16,7 +21,9 @@
 //!   reports.
 
 mod aggregate;
+mod dmarc_reports;
 mod fanout;
+mod feedback;
 mod html;
 mod human;
 mod json;
@@ -26,8 +33,10 @@ mod model;
 mod progress;
 mod style;
 
-pub use aggregate::AggregateReporter;
+pub use aggregate::{AggregateReporter, RFC9990_FOLDER};
+pub use dmarc_reports::{dmarc_reports_html, write_dmarc_reports_human, write_dmarc_reports_json};
 pub use fanout::FanOut;
+pub use feedback::{FeedbackMessageReport, FeedbackReport, ReceivedFeedback};
 pub use html::HtmlReporter;
 pub use human::HumanReporter;
 pub use json::JsonReporter;

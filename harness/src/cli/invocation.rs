@@ -8,12 +8,15 @@ use std::{ffi::OsString, io::Write, path::PathBuf};
 use clap::{CommandFactory, FromArgMatches};
 
 use super::{
-    AuditSettings, DiffSettings, DkimTokens, LiveRunSettings, RunSettings, SesRecordsSettings,
-    args::{Args, AuditArgs, CommandArgs, DiffArgs, LiveArgs, RunArgs, SesRecordsArgs},
+    AuditSettings, DiffSettings, DkimTokens, DmarcReportsSettings, LiveRunSettings, RunSettings,
+    SesRecordsSettings,
+    args::{
+        Args, AuditArgs, CommandArgs, DiffArgs, DmarcReportsArgs, LiveArgs, RunArgs, SesRecordsArgs,
+    },
 };
 use crate::{
     diff::ZoneSource,
-    runner::{RunOptions, Selection, default_jobs},
+    runner::{NotificationTargets, RunOptions, Selection, default_jobs},
 };
 
 /// The scenario folder the commands read when given no paths.
@@ -39,6 +42,7 @@ pub enum Invocation {
     },
     Audit(AuditSettings),
     SesRecords(SesRecordsSettings),
+    DmarcReports(DmarcReportsSettings),
 }
 
 /// Reads a command line (`argv[0]` first). The error is clap's: a usage
@@ -85,6 +89,7 @@ impl Invocation {
                     (None, false) => DkimTokens::Placeholders,
                 },
             }),
+            CommandArgs::DmarcReports(args) => Invocation::DmarcReports(args.into()),
         }
     }
 
@@ -104,6 +109,7 @@ impl Invocation {
             Invocation::Check { paths } => super::check(&paths, out, err),
             Invocation::Audit(settings) => super::audit(&settings, out, err).await,
             Invocation::SesRecords(settings) => super::ses_records(&settings, out, err).await,
+            Invocation::DmarcReports(settings) => super::dmarc_reports(&settings, out, err).await,
         }
     }
 }
@@ -127,7 +133,13 @@ impl RunArgs {
                 live_flags,
                 force: self.force,
             },
-            options: run_options(self.jobs, self.save),
+            options: RunOptions {
+                notifications: NotificationTargets {
+                    dir: self.notifications,
+                    url: self.notify_url,
+                },
+                ..run_options(self.jobs, self.save)
+            },
         }
     }
 }
@@ -175,6 +187,23 @@ impl From<AuditArgs> for AuditSettings {
             check: args.check,
             endpoint_url: args.endpoint_url,
             nameserver: args.nameserver,
+        }
+    }
+}
+
+impl From<DmarcReportsArgs> for DmarcReportsSettings {
+    fn from(args: DmarcReportsArgs) -> Self {
+        DmarcReportsSettings {
+            paths: args.paths,
+            format: args.format,
+            html: args.html,
+            sp: args.sp,
+            nameserver: args.nameserver,
+            limits: crate::dmarc_reports::Limits {
+                max_file_size: args.max_file_size,
+                max_xml_size: args.max_xml_size,
+                ..crate::dmarc_reports::Limits::default()
+            },
         }
     }
 }
@@ -315,6 +344,28 @@ mod tests {
         assert_eq!(settings.before, ZoneSource::WorkingTree);
         assert_eq!(settings.after, ZoneSource::Git("HEAD".into()));
         assert_eq!(options.jobs, 1);
+    }
+
+    #[test]
+    fn dmarc_reports_limits_default_to_the_librarys() {
+        let Invocation::DmarcReports(settings) = parse_ok(&["dmarc-reports", "reports/"]) else {
+            panic!("not dmarc-reports");
+        };
+        assert_eq!(settings.limits, crate::dmarc_reports::Limits::default());
+        assert_eq!(settings.sp, None);
+        let Invocation::DmarcReports(settings) = parse_ok(&[
+            "dmarc-reports",
+            "r.xml",
+            "--sp",
+            "none",
+            "--max-xml-size",
+            "1000",
+        ]) else {
+            panic!("not dmarc-reports");
+        };
+        assert_eq!(settings.sp, Some(mailharness_auth::Policy::None));
+        assert_eq!(settings.limits.max_xml_size, 1000);
+        assert!(parse(["mailharness", "dmarc-reports"]).is_err());
     }
 
     #[test]

@@ -1,30 +1,50 @@
-use std::net::SocketAddr;
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
 
-use mail_auth::AuthenticatedMessage;
+use mail_auth::{AuthenticatedMessage, hickory_resolver::TokioResolver};
 use mailharness_auth::dns::HickoryLookup;
 
-use super::{MxFailure, PublishedKeys, RelayConfig, process};
+use super::{
+    MxFailure, PublishedKeys, RelayConfig,
+    delivery::{Delivery, deliver_with_retries},
+    process, simulator,
+};
 use crate::{
     ses,
     smtp::{Handler, LineEndings, Reply, ServerConfig, ServerHandle, Transaction, deliver_tls},
 };
 
 /// The SMTP side of the relay: every accepted message is checked,
-/// rewritten, signed and delivered onward before the reply is given, so the
-/// sender sees the outcome (SES itself accepts first and bounces later).
+/// rewritten, signed and delivered onward, retried on SES's schedule
+/// while the next hop defers it, before the reply is given, so the sender
+/// sees the outcome (SES itself accepts first and bounces later).
 /// Whether the custom MAIL FROM domain is used and whether the identity's
 /// key signs is decided by [`ses::mail_from_status`] and
 /// [`ses::author_key_status`], the functions the runner's findings use.
 pub struct RelayHandler {
     config: RelayConfig,
     keys: PublishedKeys,
+    /// SES's checks of the identity's DNS.
     dns: HickoryLookup,
+    /// The mailbox simulator's lookups.
+    resolver: TokioResolver,
+    /// Every message's delivery, in the order they ended.
+    deliveries: Arc<Mutex<Vec<Delivery>>>,
 }
 
 impl RelayHandler {
     pub fn new(config: RelayConfig, keys: PublishedKeys) -> Result<Self, String> {
         let dns = HickoryLookup::new(config.nameserver, crate::dns::QUERY_TIMEOUT)?;
-        Ok(RelayHandler { config, keys, dns })
+        let resolver = crate::dns::resolver(config.nameserver)?;
+        Ok(RelayHandler {
+            config,
+            keys,
+            dns,
+            resolver,
+            deliveries: Arc::default(),
+        })
     }
 
     fn identity_covers(&self, address: &str) -> bool {
@@ -92,26 +112,57 @@ impl RelayHandler {
                 Err(e) => return Reply::new(554, format!("5.3.0 signing failed: {e}")),
             };
         let envelope_from = format!("{}@{mail_from_domain}", rewritten.ses_id);
+        // Recipients at the mailbox simulator never leave SES: they get
+        // its documented behaviour; the others are delivered onward.
+        let (simulated, others) = simulator::split(&tx.rcpt_to);
+        if !simulated.is_empty() {
+            let sent = simulator::Sent {
+                tx: &tx,
+                ses_id: &rewritten.ses_id,
+                message: &rewritten.message,
+                envelope_from: &envelope_from,
+                at: now,
+            };
+            simulator::simulate(&self.config, &self.resolver, sent, &simulated).await;
+            if others.is_empty() {
+                return Reply::new(250, format!("Ok {}", rewritten.ses_id));
+            }
+        }
+        let tx = Transaction {
+            rcpt_to: others,
+            ..tx
+        };
         let helo = self
             .config
             .ses
             .helo
             .clone()
             .unwrap_or_else(|| ses::sending_host(&self.config.ses.region));
-        match deliver_tls(
-            self.config.next_hop,
-            self.config.ses.egress_ip,
-            &helo,
-            &envelope_from,
-            &tx.rcpt_to,
-            &rewritten.message,
-            self.config.next_hop_tls.as_ref(),
+        let delivery = deliver_with_retries(
+            &rewritten.ses_id,
+            &self.config.ses.delivery,
+            &self.config.clock,
+            || {
+                deliver_tls(
+                    self.config.next_hop,
+                    self.config.ses.egress_ip,
+                    &helo,
+                    &envelope_from,
+                    &tx.rcpt_to,
+                    &rewritten.message,
+                    self.config.next_hop_tls.as_ref(),
+                )
+            },
         )
-        .await
-        {
-            Ok(_) => Reply::new(250, format!("Ok {}", rewritten.ses_id)),
-            Err(e) => e.reply(),
+        .await;
+        let reply = match delivery.reply() {
+            r if r.is_positive() => Reply::new(250, format!("Ok {}", rewritten.ses_id)),
+            r => r,
+        };
+        if let Ok(mut deliveries) = self.deliveries.lock() {
+            deliveries.push(delivery);
         }
+        reply
     }
 }
 
@@ -125,6 +176,7 @@ impl Handler for RelayHandler {
 pub struct RelayHandle {
     server: ServerHandle,
     keys: PublishedKeys,
+    deliveries: Arc<Mutex<Vec<Delivery>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -149,6 +201,7 @@ impl RelayHandle {
             .clone()
             .unwrap_or_else(|| format!("email-smtp.{}.amazonaws.com", config.ses.region));
         let handler = RelayHandler::new(config, keys.clone()).map_err(RelayStartError::Resolver)?;
+        let deliveries = Arc::clone(&handler.deliveries);
         let server_config = ServerConfig {
             hostname,
             // The relay passes a message's bytes on as it got them, bare
@@ -157,7 +210,11 @@ impl RelayHandle {
             ..ServerConfig::default()
         };
         let server = ServerHandle::start(addr, handler, server_config).await?;
-        Ok(RelayHandle { server, keys })
+        Ok(RelayHandle {
+            server,
+            keys,
+            deliveries,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -166,5 +223,14 @@ impl RelayHandle {
 
     pub fn keys(&self) -> &PublishedKeys {
         &self.keys
+    }
+
+    /// The deliveries of the messages relayed so far, each with its
+    /// attempts, in the order they ended.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.deliveries
+            .lock()
+            .map(|d| d.clone())
+            .unwrap_or_default()
     }
 }

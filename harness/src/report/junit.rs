@@ -159,6 +159,7 @@ mod tests {
             relay: RelayReport {
                 accepted: false,
                 reply: "554 5.7.1 Message <rejected> & refused".to_string(),
+                attempts: Vec::new(),
             },
             findings: Vec::new(),
             messages: Vec::new(),
@@ -173,6 +174,7 @@ mod tests {
             dns_queries: 0,
             duration_ms: 1500,
             route: Vec::new(),
+            feedback: None,
             dns: Vec::new(),
         }
     }

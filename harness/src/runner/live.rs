@@ -202,6 +202,7 @@ pub async fn run_live_scenario(
             } else {
                 reply
             },
+            attempts: Vec::new(),
         },
         findings: Vec::new(),
         messages,
@@ -209,6 +210,7 @@ pub async fn run_live_scenario(
         dns_queries: 0,
         duration_ms: started.elapsed().as_millis() as u64,
         route: super::route::route(scenario, None),
+        feedback: None,
         dns: Vec::new(),
     };
     Ok(ScenarioRun {
@@ -218,5 +220,6 @@ pub async fn run_live_scenario(
         zone_file: String::new(),
         dns_faults: Vec::new(),
         query_log: Vec::new(),
+        feedback_messages: Vec::new(),
     })
 }

@@ -9,9 +9,11 @@ use mock_dns::{Catalog, ServerHandle};
 use super::{APP_HELO, RECEIVER_HOST};
 use crate::{
     capture::{CaptureConfig, CaptureHandle, CaptureReceivers, Captured},
+    clock::SimClock,
     expect, findings,
     hop::{HopConfig, HopHandle},
     publish,
+    receiver::Disposition,
     relay::{RelayConfig, RelayHandle, SesIdentity},
     report::{DnsQuery, EnvelopeReport, MessageReport, RelayReport, ScenarioReport},
     scenario::{Scenario, Sender},
@@ -42,9 +44,12 @@ pub struct ScenarioRun {
     /// receiver met it.
     pub dns_faults: Vec<String>,
     pub query_log: Vec<mock_dns::QueryLogEntry>,
+    /// The messages SES's feedback host stored (from the mailbox
+    /// simulator), for `--save`.
+    pub feedback_messages: Vec<Captured>,
 }
 
-fn loopback() -> SocketAddr {
+pub(super) fn loopback() -> SocketAddr {
     SocketAddr::from((Ipv4Addr::LOCALHOST, 0))
 }
 
@@ -67,7 +72,12 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
     // With receiver profiles the capture verifies at the end of DATA; the
     // query log's length then marks where the receiver's queries begin.
     let judging_from = Arc::new(OnceLock::<usize>::new());
+    // Simulated time: the relay moves it to its retries, the capture
+    // measures deferrals in it.
+    let clock = SimClock::new();
     let capture_config = CaptureConfig {
+        deferrals: scenario.receivers.deferrals.clone(),
+        clock: clock.clone(),
         receivers: (!scenario.receivers.is_empty()).then(|| {
             let log = dns.query_log();
             let mark = Arc::clone(&judging_from);
@@ -116,13 +126,19 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
     let from_domain = domain_of(&from_address);
     let mut smtp_path = None;
     let mut ses_check = None;
+    let mut feedback_host = super::feedback::FeedbackHost::default();
     let (reply, relay) = match &scenario.sender {
         Sender::Relay(ses) => {
+            feedback_host = super::feedback::FeedbackHost::start(&catalog, &ses.region, &rcpt_to)
+                .await
+                .map_err(env)?;
             let relay_config = RelayConfig {
                 ses: ses.clone(),
                 next_hop,
                 nameserver: dns.addr(),
                 next_hop_tls: next_hop_tls.clone(),
+                clock: clock.clone(),
+                simulator: feedback_host.simulator(),
             };
             let keys = publish::ses_side(&catalog, ses).map_err(|e| env(e.to_string()))?;
             let relay = RelayHandle::start(loopback(), relay_config, keys)
@@ -180,7 +196,14 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         &scenario.expect,
         (!reply.accepted).then(|| reply.to_string()).as_deref(),
     );
+    // The SES-like relay keeps the mailbox simulator's recipients; the
+    // others reach the receiver.
+    let reaches_receiver = !matches!(scenario.sender, Sender::Relay(_))
+        || rcpt_to
+            .iter()
+            .any(|r| crate::ses::simulator_mailbox(r).is_none());
     if reply.accepted
+        && reaches_receiver
         && tokio::time::timeout(DELIVERY_TIMEOUT, capture.mailbox().wait_for(1))
             .await
             .is_err()
@@ -193,6 +216,14 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             "the message was accepted but nothing reached the capture{logs}"
         )));
     }
+    // The built-in relay's attempts to deliver, retries included.
+    let attempts: Vec<_> = relay
+        .as_ref()
+        .map(|r| r.deliveries())
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|d| d.attempts)
+        .collect();
     drop(relay);
     drop(smtp_path);
     drop(hops);
@@ -277,11 +308,40 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             .iter()
             .chain(messages.iter().flat_map(|m| &m.findings)),
     ));
+    // What the mailbox simulator gave back.
+    let (feedback, feedback_messages) = feedback_host.report();
+    failures.extend(expect::compare_feedback(
+        &scenario.expect,
+        reply.accepted,
+        messages.len(),
+        &feedback_host.simulated(),
+    ));
     failures.extend(expect::delivery_rules(
         &scenario.expect,
         reply.accepted,
         &reply.to_string(),
-        messages.len(),
+        messages.len() + feedback_host.simulated_messages(),
+    ));
+    // The last reply of the delivery to the receiver: the relay's last
+    // attempt, a direct sender's own, else the capture's.
+    let last_code = match &scenario.sender {
+        Sender::Relay(_) => attempts.last().map(|a| a.reply.code),
+        Sender::Direct(_) => Some(reply.code),
+        _ => captured
+            .last()
+            .and_then(|c| c.reply.get(..3).and_then(|code| code.parse().ok())),
+    };
+    let attempt_count = match &scenario.sender {
+        Sender::Relay(_) => attempts.len(),
+        _ => usize::from(last_code.is_some()),
+    };
+    failures.extend(expect::compare_delivery(
+        &scenario.expect,
+        attempt_count,
+        Disposition::of_delivery(
+            last_code,
+            messages.last().map_or(&[][..], |m| m.receivers.as_slice()),
+        ),
     ));
 
     let query_log = dns.query_log().entries();
@@ -295,6 +355,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         relay: RelayReport {
             accepted: reply.accepted,
             reply: reply.to_string(),
+            attempts,
         },
         findings: send_findings,
         messages,
@@ -302,6 +363,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         dns_queries: query_log.len(),
         duration_ms: started.elapsed().as_millis() as u64,
         route: super::route::route(scenario, ses_check.as_ref()),
+        feedback,
         dns: DnsQuery::from_log(&query_log, path_queries),
     };
     Ok(ScenarioRun {
@@ -326,6 +388,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             })
             .collect(),
         query_log,
+        feedback_messages,
     })
 }
 

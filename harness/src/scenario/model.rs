@@ -113,21 +113,47 @@ pub struct Expectations {
     /// order of `[receivers] profiles`.
     pub receivers: Vec<(String, crate::receiver::Disposition)>,
     pub outcome: Option<Outcome>,
+    /// `[expect.feedback]`: what the SES mailbox simulator gives back.
+    pub feedback: Option<FeedbackExpectation>,
     pub return_path_domain: Option<String>,
     pub spf: Option<SpfExpectation>,
     pub dkim: Option<Vec<DkimExpectation>>,
     pub dmarc: Option<DmarcExpectation>,
     pub arc: Option<ArcExpectation>,
+    pub delivery: Option<DeliveryExpectation>,
     /// Finding codes the run must produce (`findings = [...]`).
     pub findings: Vec<crate::findings::Code>,
     /// Finding codes it must not produce (`no_findings = [...]`).
     pub no_findings: Vec<crate::findings::Code>,
 }
 
+/// `delivery = { attempts = 2, disposition = "inbox" }`: how many attempts
+/// the sending path made to deliver to the receiver, and what became of
+/// the message there in the end.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryExpectation {
+    pub attempts: Option<u32>,
+    pub disposition: Option<crate::receiver::Disposition>,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct ArcExpectation {
     pub result: Option<AnyOf<DkimResult>>,
     pub sets: Option<usize>,
+}
+
+/// `[expect.feedback]`: what the SES mailbox simulator gives back.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FeedbackExpectation {
+    /// The kinds of the feedback messages that reached the MAIL FROM
+    /// domain's MX, as a set; empty for `kind = "none"`.
+    pub kinds: Option<Vec<crate::relay::FeedbackKind>>,
+    /// The types of the notifications SES published, in order.
+    pub notifications: Option<Vec<crate::relay::NotificationType>>,
+    /// The MX host every feedback message went to (`*` globs).
+    pub mx: Option<String>,
+    /// The domain every feedback message was addressed to (`*` globs).
+    pub rcpt_domain: Option<String>,
 }
 
 /// Whether the relay accepted the message.

@@ -6,14 +6,14 @@ use toml::Spanned;
 use super::{
     super::{
         model::{
-            AnyOf, ArcExpectation, DkimExpectation, DmarcExpectation, Expectations, Outcome,
-            SpfExpectation,
+            AnyOf, ArcExpectation, DeliveryExpectation, DkimExpectation, DmarcExpectation,
+            Expectations, FeedbackExpectation, Outcome, SpfExpectation,
         },
-        raw::RawExpect,
+        raw::{FeedbackKindName, RawExpect},
     },
     context::Context,
 };
-use crate::{document::quoted_list, findings::Code, receiver::Disposition};
+use crate::{document::quoted_list, findings::Code, receiver::Disposition, relay::FeedbackKind};
 
 impl Context<'_> {
     /// `profiles`: the names `[receivers]` gives, `None` when that section
@@ -140,6 +140,17 @@ fn expectations(
     Expectations {
         receivers,
         outcome,
+        feedback: raw.feedback.map(|f| FeedbackExpectation {
+            kinds: f.kind.map(|k| match k {
+                FeedbackKindName::Bounce => vec![FeedbackKind::Bounce],
+                FeedbackKindName::AutoReply => vec![FeedbackKind::AutoReply],
+                FeedbackKindName::Complaint => vec![FeedbackKind::Complaint],
+                FeedbackKindName::None => Vec::new(),
+            }),
+            notifications: f.notifications,
+            mx: f.mx.map(|m| m.to_ascii_lowercase()),
+            rcpt_domain: f.rcpt_domain.map(|d| d.to_ascii_lowercase()),
+        }),
         return_path_domain: raw.return_path_domain.map(|d| d.to_ascii_lowercase()),
         spf: raw.spf.map(|s| SpfExpectation {
             result: s.result.map(|r| AnyOf(r.0)),
@@ -166,6 +177,10 @@ fn expectations(
             dkim_aligned: d.dkim_aligned,
             disposition: d.disposition.map(|r| AnyOf(r.0)),
             rua_authorized: d.rua_authorized,
+        }),
+        delivery: raw.delivery.map(|d| DeliveryExpectation {
+            attempts: d.attempts,
+            disposition: d.disposition,
         }),
         findings: Vec::new(),
         no_findings: Vec::new(),
