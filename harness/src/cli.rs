@@ -9,7 +9,8 @@
 //! - one file per command: `run` (with `output`: its output paths,
 //!   checked before anything runs), `check` (with the loading of scenario
 //!   files every command shares), `diff`, `ses_records`, and `live`
-//!   (live mode's settings for `run`, and `audit`).
+//!   (live mode's settings for `run`, and `audit`); `version`: what
+//!   `--version` prints (the DMARC default, the bundled profiles).
 
 mod args;
 mod check;
@@ -19,6 +20,7 @@ mod live;
 mod output;
 mod run;
 mod ses_records;
+mod version;
 
 pub use args::{
     Args, AuditArgs, CheckArgs, CommandArgs, DiffArgs, LiveArgs, RunArgs, SesRecordsArgs,
@@ -31,3 +33,4 @@ pub use live::{
 };
 pub use run::{Format, RunSettings, run};
 pub use ses_records::ses_records;
+pub use version::{PROFILE_DIGEST_LENGTH, long_version, profile_digest};

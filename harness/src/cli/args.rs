@@ -15,6 +15,7 @@ use crate::{diff::ZoneSource, runner::Partition, ses};
 #[command(
     name = "mailharness",
     version,
+    long_version = super::version::long_version(),
     about = "End-to-end email deliverability test harness"
 )]
 pub struct Args {
