@@ -26,7 +26,7 @@ pub use args::{
     Args, AuditArgs, CheckArgs, CommandArgs, DiffArgs, LiveArgs, RunArgs, SesRecordsArgs,
 };
 pub use check::check;
-pub use diff::{DiffSettings, diff};
+pub use diff::{DiffSettings, FailOn, diff};
 pub use invocation::{DEFAULT_SCENARIOS, Invocation, parse};
 pub use live::{
     AuditSettings, CAPTURE_POLL_INTERVAL, DEFAULT_CAPTURE_TIMEOUT, LiveRunSettings, audit,

@@ -11,9 +11,13 @@
 //!   one-line explanation that chains cause and effects.
 //! - `model`: [`DiffReport`], what the command prints (human or JSON).
 //! - `run`: [`run_diff`], both sides of every scenario whose records differ.
-//! - `render`: the human output.
+//! - `render`: the human output; `github`: annotations at the zone-file
+//!   line of each record change (`--format github`); `markdown`: the
+//!   summary for CI job summaries (`--format markdown`).
 
 mod compare;
+mod github;
+mod markdown;
 mod model;
 mod records;
 mod render;
@@ -21,6 +25,8 @@ mod run;
 mod source;
 
 pub use compare::{FieldChange, explain, verdict_changes};
+pub use github::{diff_annotations, write_github};
+pub use markdown::write_markdown;
 pub use model::{DiffReport, DiffStatus, DiffSummary, ScenarioDiff};
 pub use records::{ChangeKind, RecordChange, located_record_changes, record_changes};
 pub use render::write_human;

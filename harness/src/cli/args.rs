@@ -7,7 +7,7 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use clap::{ArgMatches, Parser, Subcommand, parser::ValueSource};
 
-use super::{Format, live::DEFAULT_CAPTURE_TIMEOUT};
+use super::{FailOn, Format, live::DEFAULT_CAPTURE_TIMEOUT};
 use crate::{diff::ZoneSource, runner::Partition, ses};
 
 /// The whole command line.
@@ -68,6 +68,13 @@ pub struct RunArgs {
     /// Also write a self-contained HTML report with a diagram per message.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Also write the JSON report (as --format json prints it).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write the Markdown summary (as --format markdown prints it),
+    /// e.g. for a CI job summary.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
     /// Write, as the receiver, one DMARC aggregate report (RFC 7489 XML)
     /// per policy domain whose rua= destinations are authorised.
     #[arg(long, value_name = "DIR")]
@@ -200,6 +207,17 @@ pub struct DiffArgs {
     /// Scenarios run at once (default: the number of cores).
     #[arg(long, value_name = "N", value_parser = jobs)]
     pub jobs: Option<usize>,
+    /// Also write the JSON report (as --format json prints it).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write the Markdown summary (as --format markdown prints it).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// When to exit 1: when a scenario that met its expectations under
+    /// --before does not under --after (broken), or when any verdict
+    /// changes (changed).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = FailOn::Broken)]
+    pub fail_on: FailOn,
 }
 
 /// `mailharness check`.

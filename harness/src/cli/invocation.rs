@@ -118,6 +118,8 @@ impl RunArgs {
                 quiet: self.quiet,
                 junit: self.junit,
                 html: self.html,
+                json: self.json,
+                markdown: self.markdown,
                 dmarc_reports: self.dmarc_reports,
                 selection: Selection {
                     filters: self.filters,
@@ -141,6 +143,9 @@ impl DiffArgs {
                 before: self.before.unwrap_or(ZoneSource::WorkingTree),
                 after: self.after.unwrap_or(ZoneSource::WorkingTree),
                 format: self.format,
+                json: self.json,
+                markdown: self.markdown,
+                fail_on: self.fail_on,
             },
             options: run_options(self.jobs, None),
         }
