@@ -8,13 +8,16 @@
 //!   [executes](Invocation::execute).
 //! - one file per command: `run` (with `output`: its output paths,
 //!   checked before anything runs), `check` (with the loading of scenario
-//!   files every command shares), `diff`, `ses_records`, and `live`
+//!   files every command shares), `diff`, `ses_records`, `init` (with
+//!   `init_files`: the texts of the folder it writes), and `live`
 //!   (live mode's settings for `run`, and `audit`); `version`: what
 //!   `--version` prints (the DMARC default, the bundled profiles).
 
 mod args;
 mod check;
 mod diff;
+mod init;
+mod init_files;
 mod invocation;
 mod live;
 mod output;
@@ -23,10 +26,14 @@ mod ses_records;
 mod version;
 
 pub use args::{
-    Args, AuditArgs, CheckArgs, CommandArgs, DiffArgs, LiveArgs, RunArgs, SesRecordsArgs,
+    Args, AuditArgs, CheckArgs, CommandArgs, DiffArgs, InitArgs, LiveArgs, RunArgs, SesRecordsArgs,
 };
 pub use check::check;
 pub use diff::{DiffSettings, FailOn, diff};
+pub use init::{
+    DEFAULT_DMARC_POLICY, DEFAULT_FROM_LOCAL, DEFAULT_MAIL_FROM_LABEL, DEFAULT_RECEIVERS,
+    InitSettings, init,
+};
 pub use invocation::{DEFAULT_SCENARIOS, Invocation, parse};
 pub use live::{
     AuditSettings, CAPTURE_POLL_INTERVAL, DEFAULT_CAPTURE_TIMEOUT, LiveRunSettings, audit,

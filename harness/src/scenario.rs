@@ -31,7 +31,7 @@ pub use model::{
     MessageSpec, MxFailure, Outcome, Position, Publish, Scenario, Sender, SesIdentity, SesSender,
     Signer, SignerTags, SmtpRelay, SmtpSender, SpfExpectation,
 };
-pub use names::{is_domain_name, is_region};
+pub use names::{address_domain, is_domain_name, is_region};
 pub use quote::may_quote;
 pub use zones::{FileSystem, ZoneFiles};
 

@@ -6,6 +6,7 @@ mod dmarc_reports;
 mod fuzz_regressions;
 mod html;
 mod independent;
+mod init;
 mod invalid;
 mod layers;
 #[cfg(feature = "live")]

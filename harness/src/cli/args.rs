@@ -7,7 +7,7 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use clap::{ArgMatches, Parser, Subcommand, parser::ValueSource};
 
-use super::{FailOn, Format, live::DEFAULT_CAPTURE_TIMEOUT};
+use super::{DEFAULT_DMARC_POLICY, FailOn, Format, live::DEFAULT_CAPTURE_TIMEOUT};
 use crate::{diff::ZoneSource, runner::Partition, ses};
 
 /// The whole command line.
@@ -41,6 +41,10 @@ pub enum CommandArgs {
     Audit(AuditArgs),
     /// Print the DNS records an SES identity needs, in BIND syntax.
     SesRecords(SesRecordsArgs),
+    /// Write a scenario folder for your own domain: SES's default setup
+    /// and the custom MAIL FROM + Easy DKIM one, their zone files, a
+    /// README and a GitHub workflow; it passes as written.
+    Init(InitArgs),
 }
 
 /// `mailharness run`.
@@ -263,6 +267,35 @@ pub struct SesRecordsArgs {
     /// The AWS region.
     #[arg(long, default_value = ses::DEFAULT_REGION)]
     pub region: String,
+}
+
+/// `mailharness init`.
+#[derive(clap::Args)]
+pub struct InitArgs {
+    /// The domain identity, e.g. shop.example.
+    pub domain: String,
+    /// The AWS region the identity sends from.
+    #[arg(long, default_value = ses::DEFAULT_REGION)]
+    pub region: String,
+    /// The custom MAIL FROM domain, a subdomain of DOMAIN (default:
+    /// bounce.DOMAIN).
+    #[arg(long, value_name = "DOMAIN")]
+    pub mail_from: Option<String>,
+    /// The DMARC policy the zone files publish: none, quarantine or
+    /// reject.
+    #[arg(long, value_name = "POLICY", default_value_t = DEFAULT_DMARC_POLICY)]
+    pub dmarc_policy: mailharness_auth::Policy,
+    /// The receiver profiles the scenarios name, bundled names separated
+    /// by commas (default: the bundled suite's, gmail-bulk to generic).
+    #[arg(long, value_name = "PROFILES", value_delimiter = ',')]
+    pub receivers: Vec<String>,
+    /// The header From of the message (default: noreply@DOMAIN).
+    #[arg(long, value_name = "ADDRESS")]
+    pub from: Option<String>,
+    /// The folder to write (default: DOMAIN); existing files in it are
+    /// never replaced.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// `--jobs`: a whole number of at least 1.

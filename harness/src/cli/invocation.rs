@@ -8,8 +8,8 @@ use std::{ffi::OsString, io::Write, path::PathBuf};
 use clap::{CommandFactory, FromArgMatches};
 
 use super::{
-    AuditSettings, DiffSettings, LiveRunSettings, RunSettings,
-    args::{Args, AuditArgs, CommandArgs, DiffArgs, LiveArgs, RunArgs, SesRecordsArgs},
+    AuditSettings, DiffSettings, InitSettings, LiveRunSettings, RunSettings,
+    args::{Args, AuditArgs, CommandArgs, DiffArgs, InitArgs, LiveArgs, RunArgs, SesRecordsArgs},
 };
 use crate::{
     diff::ZoneSource,
@@ -43,6 +43,7 @@ pub enum Invocation {
         mail_from: Option<String>,
         region: String,
     },
+    Init(InitSettings),
 }
 
 /// Reads a command line (`argv[0]` first). The error is clap's: a usage
@@ -82,6 +83,7 @@ impl Invocation {
                 mail_from,
                 region,
             },
+            CommandArgs::Init(init) => Invocation::Init(init.into()),
         }
     }
 
@@ -105,6 +107,7 @@ impl Invocation {
                 mail_from,
                 region,
             } => super::ses_records(&identity, mail_from.as_deref(), &region, out, err),
+            Invocation::Init(settings) => super::init(&settings, out, err).await,
         }
     }
 }
@@ -181,6 +184,20 @@ impl From<AuditArgs> for AuditSettings {
             check: args.check,
             endpoint_url: args.endpoint_url,
             nameserver: args.nameserver,
+        }
+    }
+}
+
+impl From<InitArgs> for InitSettings {
+    fn from(args: InitArgs) -> Self {
+        InitSettings {
+            domain: args.domain,
+            region: args.region,
+            mail_from: args.mail_from,
+            dmarc_policy: args.dmarc_policy,
+            receivers: args.receivers,
+            from: args.from,
+            dir: args.dir,
         }
     }
 }
