@@ -35,6 +35,8 @@ pub use init::{
     InitSettings, init,
 };
 pub use invocation::{DEFAULT_SCENARIOS, Invocation, parse};
+#[cfg(feature = "live")]
+pub(crate) use live::context as live_context;
 pub use live::{
     AuditSettings, CAPTURE_POLL_INTERVAL, DEFAULT_CAPTURE_TIMEOUT, LiveRunSettings, audit,
 };
