@@ -1,3 +1,4 @@
+mod action;
 mod capture;
 mod cli;
 mod diff;
