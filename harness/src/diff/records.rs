@@ -83,7 +83,7 @@ pub fn located_record_changes(before: &DnsSetup, after: &DnsSetup) -> Vec<Record
             .zip(&side.origins)
             .find(|(r, _)| {
                 r.name.eq_ignore_ascii_case(&change.name)
-                    && r.rtype().to_string() == change.rtype
+                    && r.rtype() == change.rtype
                     && data.contains(&r.data.to_string())
             })
             .map(|(_, origin)| origin.clone());

@@ -43,7 +43,7 @@ impl fmt::Display for Annotation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut properties = Vec::new();
         if let Some(file) = &self.file {
-            properties.push(format!("file={}", escape_property(&github_path(file))));
+            properties.push(format!("file={}", escape_property(github_path(file))));
             if let Some(line) = self.line {
                 properties.push(format!("line={line}"));
                 if let Some(column) = self.column {
