@@ -287,3 +287,45 @@ fn a_zone_change_is_annotated_at_its_zone_line() {
         shard.render()
     );
 }
+
+/// The install's plan: where the binary goes (on the job's PATH from
+/// then on) and the cache key: the version asked for, else a digest of
+/// the Action's own sources, so that a moved tag installs again.
+#[test]
+fn the_install_is_cached_by_version_or_by_sources() {
+    let plan = |version: &str| {
+        let runner = tempfile::tempdir().unwrap();
+        let out = Command::new("bash")
+            .arg(workspace_root().join(".github/action/mailharness.sh"))
+            .arg("plan")
+            .env("GITHUB_ACTION_PATH", workspace_root())
+            .env("GITHUB_OUTPUT", runner.path().join("output"))
+            .env("GITHUB_PATH", runner.path().join("path"))
+            .env("MAILHARNESS_INSTALL_ROOT", runner.path().join("root"))
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env("INPUT_VERSION", version)
+            .output()
+            .expect("run bash");
+        assert!(out.status.success(), "{out:?}");
+        let read = |name: &str| std::fs::read_to_string(runner.path().join(name)).unwrap();
+        let root = runner.path().join("root").display().to_string();
+        assert_eq!(read("path"), format!("{root}/bin\n"));
+        let output = read("output");
+        assert!(output.starts_with(&format!("root={root}\n")), "{output}");
+        output
+            .lines()
+            .find_map(|l| l.strip_prefix("cache-key="))
+            .expect("a cache key")
+            .to_string()
+    };
+    assert_eq!(plan("v0.1.0"), "mailharness-Linux-X64-v0.1.0");
+    let own = plan("");
+    assert!(
+        regex::Regex::new("^mailharness-Linux-X64-src-[0-9a-f]{16}$")
+            .unwrap()
+            .is_match(&own),
+        "{own}"
+    );
+    assert_eq!(plan(""), own, "the same sources, the same key");
+}
