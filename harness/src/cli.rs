@@ -8,14 +8,15 @@
 //!   [executes](Invocation::execute).
 //! - one file per command: `run` (with `output`: its output paths,
 //!   checked before anything runs), `check` (with the loading of scenario
-//!   files every command shares), `diff`, `ses_records`, `init` (with
-//!   `init_files`: the texts of the folder it writes), and `live`
-//!   (live mode's settings for `run`, and `audit`); `version`: what
+//!   files every command shares), `diff`, `dmarc_reports`, `ses_records`,
+//!   `init` (with `init_files`: the texts of the folder it writes), and
+//!   `live` (live mode's settings for `run`, and `audit`); `version`: what
 //!   `--version` prints (the DMARC default, the bundled profiles).
 
 mod args;
 mod check;
 mod diff;
+mod dmarc_reports;
 mod init;
 mod init_files;
 mod invocation;
@@ -26,10 +27,12 @@ mod ses_records;
 mod version;
 
 pub use args::{
-    Args, AuditArgs, CheckArgs, CommandArgs, DiffArgs, InitArgs, LiveArgs, RunArgs, SesRecordsArgs,
+    Args, AuditArgs, CheckArgs, CommandArgs, DiffArgs, DmarcReportsArgs, InitArgs, LiveArgs,
+    RunArgs, SesRecordsArgs,
 };
 pub use check::check;
 pub use diff::{DiffSettings, FailOn, diff};
+pub use dmarc_reports::{DmarcReportsSettings, dmarc_reports};
 pub use init::{
     DEFAULT_DMARC_POLICY, DEFAULT_FROM_LOCAL, DEFAULT_MAIL_FROM_LABEL, DEFAULT_RECEIVERS,
     InitSettings, init,

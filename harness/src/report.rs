@@ -8,7 +8,10 @@
 //! - `json`: the JSON reporter.
 //! - `junit`: the JUnit XML reporter (`--junit FILE`).
 //! - `html`: the HTML reporter (`--html FILE`).
-//! - `aggregate`: DMARC aggregate reports (`--dmarc-reports DIR`).
+//! - `aggregate`: DMARC aggregate reports (`--dmarc-reports DIR`), RFC 7489
+//!   and RFC 9990.
+//! - `dmarc_reports`: the outputs of `mailharness dmarc-reports` (text,
+//!   JSON, an HTML page), from [`crate::dmarc_reports::Analysis`].
 //! - `github`: GitHub Actions annotations (`--format github`) at the
 //!   line of each unmet expectation.
 //! - `markdown`: the Markdown summary (`--format markdown`, `--markdown
@@ -23,6 +26,7 @@
 //!   reports.
 
 mod aggregate;
+mod dmarc_reports;
 mod fanout;
 mod github;
 mod html;
@@ -37,7 +41,8 @@ mod positions;
 mod progress;
 mod style;
 
-pub use aggregate::AggregateReporter;
+pub use aggregate::{AggregateReporter, RFC9990_FOLDER};
+pub use dmarc_reports::{dmarc_reports_html, write_dmarc_reports_human, write_dmarc_reports_json};
 pub use fanout::FanOut;
 pub use github::{Annotation, GithubReporter, Level, escape_data, escape_property, message_line};
 pub use html::HtmlReporter;

@@ -141,6 +141,16 @@ pub struct Expectations {
     pub arc: Option<ArcExpectation>,
     /// Where each expectation is written in the scenario file.
     pub positions: ExpectationPositions,
+    pub delivery: Option<DeliveryExpectation>,
+}
+
+/// `delivery = { attempts = 2, disposition = "inbox" }`: how many attempts
+/// the sending path made to deliver to the receiver, and what became of
+/// the message there in the end.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryExpectation {
+    pub attempts: Option<u32>,
+    pub disposition: Option<crate::receiver::Disposition>,
 }
 
 /// Where a scenario's expectations are written: every key below its

@@ -6,8 +6,8 @@ use toml::Spanned;
 use super::{
     super::{
         model::{
-            AnyOf, ArcExpectation, DkimExpectation, DmarcExpectation, Expectations, Outcome,
-            SpfExpectation,
+            AnyOf, ArcExpectation, DeliveryExpectation, DkimExpectation, DmarcExpectation,
+            Expectations, Outcome, SpfExpectation,
         },
         raw::RawExpect,
     },
@@ -138,5 +138,9 @@ fn expectations(
         }),
         // Filled in once the file's scenarios are made (`positions`).
         positions: Default::default(),
+        delivery: raw.delivery.map(|d| DeliveryExpectation {
+            attempts: d.attempts,
+            disposition: d.disposition,
+        }),
     }
 }
