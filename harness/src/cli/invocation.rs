@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     diff::ZoneSource,
-    runner::{RunOptions, Selection, default_jobs},
+    runner::{NotificationTargets, RunOptions, Selection, default_jobs},
 };
 
 /// The scenario folder the commands read when given no paths.
@@ -139,7 +139,13 @@ impl RunArgs {
                 live_flags,
                 force: self.force,
             },
-            options: run_options(self.jobs, self.save),
+            options: RunOptions {
+                notifications: NotificationTargets {
+                    dir: self.notifications,
+                    url: self.notify_url,
+                },
+                ..run_options(self.jobs, self.save)
+            },
         }
     }
 }
