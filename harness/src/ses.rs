@@ -18,7 +18,10 @@ mod simulator;
 
 pub use conventions::*;
 pub use delivery::{MAX_DELIVERY_SECONDS, MIN_MAX_DELIVERY_SECONDS, RETRY_INTERVALS};
-pub use records::{dmarc_record, easy_dkim_record, mail_from_mx, mail_from_spf, user_records};
+pub use records::{
+    dmarc_record, dmarc_record_with_policy, easy_dkim_record, mail_from_mx, mail_from_spf,
+    user_records,
+};
 pub use sandbox::{DEFAULT_REGION, SANDBOX_DAILY_QUOTA, SANDBOX_SEND_INTERVAL};
 pub use simulator::{
     SIMULATED_ACCOUNT_ID, SIMULATED_TOPIC, SIMULATOR_DOMAIN, SimulatorMailbox, identity_arn,

@@ -8,9 +8,10 @@ use std::{ffi::OsString, io::Write, path::PathBuf};
 use clap::{CommandFactory, FromArgMatches};
 
 use super::{
-    AuditSettings, DiffSettings, DmarcReportsSettings, LiveRunSettings, RunSettings,
+    AuditSettings, DiffSettings, DmarcReportsSettings, InitSettings, LiveRunSettings, RunSettings,
     args::{
-        Args, AuditArgs, CommandArgs, DiffArgs, DmarcReportsArgs, LiveArgs, RunArgs, SesRecordsArgs,
+        Args, AuditArgs, CommandArgs, DiffArgs, DmarcReportsArgs, InitArgs, LiveArgs, RunArgs,
+        SesRecordsArgs,
     },
 };
 use crate::{
@@ -45,6 +46,7 @@ pub enum Invocation {
         mail_from: Option<String>,
         region: String,
     },
+    Init(InitSettings),
     DmarcReports(DmarcReportsSettings),
 }
 
@@ -85,6 +87,7 @@ impl Invocation {
                 mail_from,
                 region,
             },
+            CommandArgs::Init(init) => Invocation::Init(init.into()),
             CommandArgs::DmarcReports(args) => Invocation::DmarcReports(args.into()),
         }
     }
@@ -109,6 +112,7 @@ impl Invocation {
                 mail_from,
                 region,
             } => super::ses_records(&identity, mail_from.as_deref(), &region, out, err),
+            Invocation::Init(settings) => super::init(&settings, out, err).await,
             Invocation::DmarcReports(settings) => super::dmarc_reports(&settings, out, err).await,
         }
     }
@@ -123,6 +127,8 @@ impl RunArgs {
                 quiet: self.quiet,
                 junit: self.junit,
                 html: self.html,
+                json: self.json,
+                markdown: self.markdown,
                 dmarc_reports: self.dmarc_reports,
                 selection: Selection {
                     filters: self.filters,
@@ -152,6 +158,9 @@ impl DiffArgs {
                 before: self.before.unwrap_or(ZoneSource::WorkingTree),
                 after: self.after.unwrap_or(ZoneSource::WorkingTree),
                 format: self.format,
+                json: self.json,
+                markdown: self.markdown,
+                fail_on: self.fail_on,
             },
             options: run_options(self.jobs, None),
         }
@@ -187,6 +196,20 @@ impl From<AuditArgs> for AuditSettings {
             check: args.check,
             endpoint_url: args.endpoint_url,
             nameserver: args.nameserver,
+        }
+    }
+}
+
+impl From<InitArgs> for InitSettings {
+    fn from(args: InitArgs) -> Self {
+        InitSettings {
+            domain: args.domain,
+            region: args.region,
+            mail_from: args.mail_from,
+            dmarc_policy: args.dmarc_policy,
+            receivers: args.receivers,
+            from: args.from,
+            dir: args.dir,
         }
     }
 }
