@@ -6,7 +6,7 @@
 //! its [`FileErrors`]. What the files mean is the callers' business: this
 //! module imports nothing else of the crate.
 //!
-//! - `diagnostic`: [`Diagnostic`], [`FileErrors`].
+//! - `diagnostic`: [`Diagnostic`], [`FileErrors`], [`line_column`].
 //! - `parse`: [`read_text`], [`parse_table`], [`parse_document`],
 //!   [`deserialize_pruning`].
 //! - `prune`: taking the part an error points at out of a document.
@@ -21,7 +21,7 @@ mod parse;
 mod prune;
 mod quote;
 
-pub use diagnostic::{Diagnostic, FileErrors};
+pub use diagnostic::{Diagnostic, FileErrors, line_column};
 pub use message::quoted_list;
 pub use parse::{deserialize_pruning, parse_document, parse_table, read_text};
 pub use quote::{guard, may_quote};

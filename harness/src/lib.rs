@@ -1,5 +1,15 @@
 //! mailharness: an end-to-end email deliverability test harness.
 //!
+//! In your own tests, [`Suite`] loads scenario files, runs them and
+//! asserts (see [`suite`]):
+//!
+//! ```
+//! let report = mailharness::Suite::load("../scenarios/ses/default.toml")?.run()?;
+//! report.assert_all_passed();
+//! assert_eq!(report.verdict("SES default").dmarc.result, mailharness::DmarcResult::Fail);
+//! # Ok::<(), mailharness::SuiteError>(())
+//! ```
+//!
 //! A scenario file describes a sending configuration (Amazon SES default,
 //! custom MAIL FROM + Easy DKIM, …), the DNS the receiver sees and the
 //! verdict expected. The runner starts a mock DNS server, a capture mailbox
@@ -45,6 +55,8 @@
 //! - [`report`]: the report model and one reporter per output.
 //! - [`diff`]: `mailharness diff`, verdicts under two versions of the zone files.
 //! - [`cli`]: the commands behind the binary.
+//! - [`suite`]: the test API for users' own `cargo test`: [`Suite`],
+//!   [`SuiteReport`].
 //! - [`exit`]: the process exit codes.
 
 pub mod capture;
@@ -73,4 +85,9 @@ pub mod scenario;
 pub mod send;
 pub mod ses;
 pub mod smtp;
+pub mod suite;
 pub mod verify;
+
+#[cfg(feature = "live")]
+pub use suite::LiveRunSettings;
+pub use suite::{DkimResult, DmarcResult, Policy, SpfResult, Suite, SuiteError, SuiteReport};

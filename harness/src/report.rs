@@ -14,6 +14,13 @@
 //!   and RFC 9990.
 //! - `dmarc_reports`: the outputs of `mailharness dmarc-reports` (text,
 //!   JSON, an HTML page), from [`crate::dmarc_reports::Analysis`].
+//! - `github`: GitHub Actions annotations (`--format github`) at the
+//!   line of each unmet expectation.
+//! - `markdown`: the Markdown summary (`--format markdown`, `--markdown
+//!   FILE`), for CI job summaries.
+//! - `positions`: [`ExpectationIndex`], where each scenario's
+//!   expectations are written, for the outputs that point at lines.
+//! - `lazy_file`: [`LazyFile`], a report file made on its first byte.
 //! - `progress`: the progress bar on stderr.
 //! - `fanout`: [`FanOut`], several reporters fed the same events.
 //! - `style`: [`Style`], colours for the terminal.
@@ -24,12 +31,16 @@ mod aggregate;
 mod dmarc_reports;
 mod fanout;
 mod feedback;
+mod github;
 mod html;
 mod human;
 mod json;
 mod junit;
+mod lazy_file;
+mod markdown;
 mod markup;
 mod model;
+mod positions;
 mod progress;
 mod style;
 
@@ -37,14 +48,21 @@ pub use aggregate::{AggregateReporter, RFC9990_FOLDER};
 pub use dmarc_reports::{dmarc_reports_html, write_dmarc_reports_human, write_dmarc_reports_json};
 pub use fanout::FanOut;
 pub use feedback::{FeedbackMessageReport, FeedbackReport, ReceivedFeedback};
+pub use github::{Annotation, GithubReporter, Level, escape_data, escape_property, message_line};
 pub use html::HtmlReporter;
 pub use human::HumanReporter;
 pub use json::JsonReporter;
 pub use junit::JunitReporter;
+pub use lazy_file::LazyFile;
+pub use markdown::{
+    ERROR as MARK_ERROR, FAILED as MARK_FAILED, MarkdownReporter, PASSED as MARK_PASSED,
+    code as markdown_code, text as markdown_text,
+};
 pub use model::{
     DnsClient, DnsQuery, EnvelopeReport, MessageReport, RelayReport, RouteStep, RunReport,
     ScenarioReport, Summary,
 };
+pub use positions::ExpectationIndex;
 pub use progress::ProgressReporter;
 pub use style::Style;
 

@@ -28,11 +28,11 @@ pub use load::{load_file, load_file_with, load_str, load_str_with};
 pub use model::FeedbackExpectation;
 pub use model::{
     AnyOf, ArcExpectation, AttachmentData, AttachmentSpec, DeliveryExpectation, DirectSender,
-    DkimExpectation, DmarcExpectation, DnsFault, DnsSetup, Expectations, HopIdentity, HopKind,
-    MessageSpec, MxFailure, Outcome, Publish, Scenario, Sender, SesIdentity, SesSender, Signer,
-    SignerTags, SmtpRelay, SmtpSender, SpfExpectation,
+    DkimExpectation, DmarcExpectation, DnsFault, DnsSetup, ExpectationPositions, Expectations,
+    HopIdentity, HopKind, MessageSpec, MxFailure, Outcome, Position, Publish, Scenario, Sender,
+    SesIdentity, SesSender, Signer, SignerTags, SmtpRelay, SmtpSender, SpfExpectation,
 };
-pub use names::{is_domain_name, is_region};
+pub use names::{address_domain, is_domain_name, is_region};
 pub use quote::may_quote;
 pub use zones::{FileSystem, ZoneFiles};
 

@@ -26,8 +26,8 @@ pub use check::{
 pub use conventions::*;
 pub use delivery::{MAX_DELIVERY_SECONDS, MIN_MAX_DELIVERY_SECONDS, RETRY_INTERVALS};
 pub use records::{
-    dmarc_record, dmarc_record_of, easy_dkim_record, easy_dkim_records, mail_from_mx,
-    mail_from_records, mail_from_spf, user_records,
+    dmarc_record, dmarc_record_of, dmarc_record_with_policy, easy_dkim_record, easy_dkim_records,
+    mail_from_mx, mail_from_records, mail_from_spf, user_records,
 };
 pub use sandbox::{DEFAULT_REGION, SANDBOX_DAILY_QUOTA, SANDBOX_SEND_INTERVAL};
 pub use simulator::{

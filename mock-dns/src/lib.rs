@@ -29,7 +29,7 @@
 //! - `record`: [`Record`] and [`RData`], and their master-file syntax;
 //!   `name` normalises domain names, `presentation` holds the escapes.
 //! - `zone`: the master-file lexer (`zone/lexer.rs`) and parser
-//!   (`zone/parse.rs`: [`parse_zone`], [`ZoneError`]); a file's default
+//!   (`zone/parse.rs`: [`parse_zone`], [`parse_zone_lines`], [`ZoneError`]); a file's default
 //!   origin, from its name ([`origin_for_file`]).
 //! - `catalog`: the shared store, [`Catalog`]; `lookup`: how a query is
 //!   answered from it ([`Answer`], [`Rcode`]).
@@ -65,7 +65,7 @@ pub use server::{
     DEFAULT_MAX_TCP_CONNECTIONS, DEFAULT_TCP_IDLE_TIMEOUT, ServerConfig, ServerHandle, bind, run,
     run_with,
 };
-pub use zone::{ZoneError, origin_for_file, parse_zone};
+pub use zone::{ZoneError, origin_for_file, parse_zone, parse_zone_lines};
 
 /// Answers one DNS message received over `transport` from `catalog`, with
 /// no sockets: the response bytes, or `None` when the server stays silent.

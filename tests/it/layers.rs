@@ -43,6 +43,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("running scenarios", &["runner"]),
     ("`mailharness diff`", &["diff"]),
     ("the commands", &["cli"]),
+    (
+        "the test API for users' own `cargo test`, over the commands' settings",
+        &["suite"],
+    ),
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -1,3 +1,4 @@
+mod action;
 mod capture;
 mod cli;
 mod diff;
@@ -8,6 +9,7 @@ mod feedback;
 mod fuzz_regressions;
 mod html;
 mod independent;
+mod init;
 mod invalid;
 mod layers;
 #[cfg(feature = "live")]

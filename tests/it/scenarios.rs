@@ -109,8 +109,10 @@ fn every_snapshot_is_referenced() {
         let (test, input) = stem.split_once('@').unwrap_or((stem, ""));
         // Variant snapshots are named <test>__<variant>.
         let test = test.split("__").next().unwrap_or(test);
+        // Named after its test, or given its name in a test
+        // (`assert_snapshot!("name", …)`).
         assert!(
-            sources.contains(&format!("fn {test}(")),
+            sources.contains(&format!("fn {test}(")) || sources.contains(&format!("\"{stem}\"")),
             "snapshot {name} belongs to no test"
         );
         // A glob snapshot's input file must still exist.

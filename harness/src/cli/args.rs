@@ -7,7 +7,7 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use clap::{ArgMatches, Parser, Subcommand, parser::ValueSource};
 
-use super::{Format, live::DEFAULT_CAPTURE_TIMEOUT};
+use super::{DEFAULT_DMARC_POLICY, FailOn, Format, live::DEFAULT_CAPTURE_TIMEOUT};
 use crate::{diff::ZoneSource, dmarc_reports::limits, runner::Partition, ses};
 
 /// The whole command line.
@@ -15,6 +15,7 @@ use crate::{diff::ZoneSource, dmarc_reports::limits, runner::Partition, ses};
 #[command(
     name = "mailharness",
     version,
+    long_version = super::version::long_version(),
     about = "End-to-end email deliverability test harness"
 )]
 pub struct Args {
@@ -40,6 +41,10 @@ pub enum CommandArgs {
     Audit(AuditArgs),
     /// Print the DNS records an SES identity needs, in BIND syntax.
     SesRecords(SesRecordsArgs),
+    /// Write a scenario folder for your own domain: SES's default setup
+    /// and the custom MAIL FROM + Easy DKIM one, their zone files, a
+    /// README and a GitHub workflow; it passes as written.
+    Init(InitArgs),
     /// Read DMARC aggregate reports (RFC 7489 or RFC 9990; XML, .gz,
     /// .zip) and say per sending source what passes aligned today and
     /// what p=quarantine or p=reject would do to it.
@@ -71,6 +76,13 @@ pub struct RunArgs {
     /// Also write a self-contained HTML report with a diagram per message.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Also write the JSON report (as --format json prints it).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write the Markdown summary (as --format markdown prints it),
+    /// e.g. for a CI job summary.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
     /// Write each SES notification of the mailbox simulator (Bounce,
     /// Complaint, Delivery) as the JSON body SNS delivers, in a folder per
     /// scenario file (and variant) below DIR.
@@ -214,6 +226,17 @@ pub struct DiffArgs {
     /// Scenarios run at once (default: the number of cores).
     #[arg(long, value_name = "N", value_parser = jobs)]
     pub jobs: Option<usize>,
+    /// Also write the JSON report (as --format json prints it).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write the Markdown summary (as --format markdown prints it).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// When to exit 1: when a scenario that met its expectations under
+    /// --before does not under --after (broken), or when any verdict
+    /// changes (changed).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = FailOn::Broken)]
+    pub fail_on: FailOn,
 }
 
 /// `mailharness check`.
@@ -274,6 +297,35 @@ pub struct SesRecordsArgs {
     /// (feature `live`).
     #[arg(long)]
     pub from_ses: bool,
+}
+
+/// `mailharness init`.
+#[derive(clap::Args)]
+pub struct InitArgs {
+    /// The domain identity, e.g. shop.example.
+    pub domain: String,
+    /// The AWS region the identity sends from.
+    #[arg(long, default_value = ses::DEFAULT_REGION)]
+    pub region: String,
+    /// The custom MAIL FROM domain, a subdomain of DOMAIN (default:
+    /// bounce.DOMAIN).
+    #[arg(long, value_name = "DOMAIN")]
+    pub mail_from: Option<String>,
+    /// The DMARC policy the zone files publish: none, quarantine or
+    /// reject.
+    #[arg(long, value_name = "POLICY", default_value_t = DEFAULT_DMARC_POLICY)]
+    pub dmarc_policy: mailharness_auth::Policy,
+    /// The receiver profiles the scenarios name, bundled names separated
+    /// by commas (default: the bundled suite's, gmail-bulk to generic).
+    #[arg(long, value_name = "PROFILES", value_delimiter = ',')]
+    pub receivers: Vec<String>,
+    /// The header From of the message (default: noreply@DOMAIN).
+    #[arg(long, value_name = "ADDRESS")]
+    pub from: Option<String>,
+    /// The folder to write (default: DOMAIN); existing files in it are
+    /// never replaced.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// `mailharness dmarc-reports`.

@@ -6,11 +6,14 @@ use std::{
     path::PathBuf,
 };
 
-use super::{Format, check::load_all_with};
+use super::{Format, check::load_all_with, output::writable_file};
 use crate::{
-    diff::{ZoneSource, ZoneSourceReader, run_diff, write_human},
+    diff::{
+        DiffReport, ZoneSource, ZoneSourceReader, run_diff, write_github, write_human,
+        write_markdown,
+    },
     exit,
-    report::{FanOut, ProgressReporter, Reporter, RunReport},
+    report::{ExpectationIndex, FanOut, LazyFile, ProgressReporter, Reporter, RunReport},
     runner::RunOptions,
 };
 
@@ -22,6 +25,22 @@ pub struct DiffSettings {
     /// The zone files after the change (the working tree when absent).
     pub after: ZoneSource,
     pub format: Format,
+    /// Also write the JSON report here.
+    pub json: Option<PathBuf>,
+    /// Also write the Markdown summary here.
+    pub markdown: Option<PathBuf>,
+    /// When the command exits 1.
+    pub fail_on: FailOn,
+}
+
+/// When `diff` exits 1 (`--fail-on`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// A scenario that met its expectations under --before does not
+    /// under --after.
+    Broken,
+    /// Any verdict changes.
+    Changed,
 }
 
 /// `mailharness diff --before A --after B PATHS…`: loads the scenarios
@@ -36,6 +55,17 @@ pub async fn diff(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
+    for (flag, file) in [
+        ("--json", &settings.json),
+        ("--markdown", &settings.markdown),
+    ] {
+        if let Some(file) = file
+            && let Err(e) = writable_file(file)
+        {
+            let _ = writeln!(err, "error: {flag} {}: {e}", file.display());
+            return exit::USAGE;
+        }
+    }
     let mut readers = Vec::new();
     for (source, option) in [(&settings.before, "--before"), (&settings.after, "--after")] {
         match ZoneSourceReader::new(source.clone(), option) {
@@ -73,6 +103,7 @@ pub async fn diff(
         );
         return exit::ENVIRONMENT;
     }
+    let index = ExpectationIndex::new(&after_scenarios);
     let pairs = before_scenarios.into_iter().zip(after_scenarios).collect();
     let mut reporter = FanOut::new();
     if std::io::stderr().is_terminal() {
@@ -92,13 +123,19 @@ pub async fn diff(
     drop(reporter);
     let written = match settings.format {
         Format::Human => write_human(&report, out),
-        Format::Json => serde_json::to_writer_pretty(&mut *out, &report)
-            .map_err(|e| match e.io_error_kind() {
-                Some(kind) => std::io::Error::from(kind),
-                None => std::io::Error::other(e),
-            })
-            .and_then(|()| writeln!(out)),
+        Format::Json => write_json(&report, out),
+        Format::Github => write_github(&report, out),
+        Format::Markdown => write_markdown(&report, &index, out),
     };
+    let written = written.and_then(|()| {
+        if let Some(path) = &settings.json {
+            write_json(&report, &mut LazyFile::new(path))?;
+        }
+        if let Some(path) = &settings.markdown {
+            write_markdown(&report, &index, &mut LazyFile::new(path))?;
+        }
+        Ok(())
+    });
     match written {
         // The reader of stdout went away (`| head`): not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
@@ -108,9 +145,22 @@ pub async fn diff(
         }
         Ok(()) => {}
     }
-    if report.broke_something() {
+    let failed = match settings.fail_on {
+        FailOn::Broken => report.broke_something(),
+        FailOn::Changed => report.summary.changed > 0,
+    };
+    if failed {
         exit::EXPECTATION_FAILED
     } else {
         exit::SUCCESS
     }
+}
+
+fn write_json(report: &DiffReport, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)
+        .map_err(|e| match e.io_error_kind() {
+            Some(kind) => std::io::Error::from(kind),
+            None => std::io::Error::other(e),
+        })
+        .and_then(|()| writeln!(out))
 }

@@ -42,6 +42,24 @@ pub async fn dmarc_reports(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
+    // The annotations and job summary of `run` and `diff` have no
+    // counterpart here.
+    let json = match settings.format {
+        Format::Human => false,
+        Format::Json => true,
+        Format::Github | Format::Markdown => {
+            let found = if settings.format == Format::Github {
+                "github"
+            } else {
+                "markdown"
+            };
+            let _ = writeln!(
+                err,
+                "error: --format: expected human or json for dmarc-reports, found {found}"
+            );
+            return exit::USAGE;
+        }
+    };
     if let Some(html) = &settings.html
         && html.is_dir()
     {
@@ -80,9 +98,10 @@ pub async fn dmarc_reports(
         let _ = writeln!(err, "error: --nameserver {nameserver}: {e}");
         return exit::ENVIRONMENT;
     }
-    let written = match settings.format {
-        Format::Human => write_dmarc_reports_human(&analysis, out),
-        Format::Json => write_dmarc_reports_json(&analysis, &reading.errors, out),
+    let written = if json {
+        write_dmarc_reports_json(&analysis, &reading.errors, out)
+    } else {
+        write_dmarc_reports_human(&analysis, out)
     };
     if let Err(e) = written {
         if e.kind() == std::io::ErrorKind::BrokenPipe {

@@ -8,10 +8,11 @@ use std::{ffi::OsString, io::Write, path::PathBuf};
 use clap::{CommandFactory, FromArgMatches};
 
 use super::{
-    AuditSettings, DiffSettings, DkimTokens, DmarcReportsSettings, LiveRunSettings, RunSettings,
-    SesRecordsSettings,
+    AuditSettings, DiffSettings, DkimTokens, DmarcReportsSettings, InitSettings, LiveRunSettings,
+    RunSettings, SesRecordsSettings,
     args::{
-        Args, AuditArgs, CommandArgs, DiffArgs, DmarcReportsArgs, LiveArgs, RunArgs, SesRecordsArgs,
+        Args, AuditArgs, CommandArgs, DiffArgs, DmarcReportsArgs, InitArgs, LiveArgs, RunArgs,
+        SesRecordsArgs,
     },
 };
 use crate::{
@@ -42,6 +43,7 @@ pub enum Invocation {
     },
     Audit(AuditSettings),
     SesRecords(SesRecordsSettings),
+    Init(InitSettings),
     DmarcReports(DmarcReportsSettings),
 }
 
@@ -89,6 +91,7 @@ impl Invocation {
                     (None, false) => DkimTokens::Placeholders,
                 },
             }),
+            CommandArgs::Init(init) => Invocation::Init(init.into()),
             CommandArgs::DmarcReports(args) => Invocation::DmarcReports(args.into()),
         }
     }
@@ -109,6 +112,7 @@ impl Invocation {
             Invocation::Check { paths } => super::check(&paths, out, err),
             Invocation::Audit(settings) => super::audit(&settings, out, err).await,
             Invocation::SesRecords(settings) => super::ses_records(&settings, out, err).await,
+            Invocation::Init(settings) => super::init(&settings, out, err).await,
             Invocation::DmarcReports(settings) => super::dmarc_reports(&settings, out, err).await,
         }
     }
@@ -123,6 +127,8 @@ impl RunArgs {
                 quiet: self.quiet,
                 junit: self.junit,
                 html: self.html,
+                json: self.json,
+                markdown: self.markdown,
                 dmarc_reports: self.dmarc_reports,
                 selection: Selection {
                     filters: self.filters,
@@ -152,6 +158,9 @@ impl DiffArgs {
                 before: self.before.unwrap_or(ZoneSource::WorkingTree),
                 after: self.after.unwrap_or(ZoneSource::WorkingTree),
                 format: self.format,
+                json: self.json,
+                markdown: self.markdown,
+                fail_on: self.fail_on,
             },
             options: run_options(self.jobs, None),
         }
@@ -187,6 +196,20 @@ impl From<AuditArgs> for AuditSettings {
             check: args.check,
             endpoint_url: args.endpoint_url,
             nameserver: args.nameserver,
+        }
+    }
+}
+
+impl From<InitArgs> for InitSettings {
+    fn from(args: InitArgs) -> Self {
+        InitSettings {
+            domain: args.domain,
+            region: args.region,
+            mail_from: args.mail_from,
+            dmarc_policy: args.dmarc_policy,
+            receivers: args.receivers,
+            from: args.from,
+            dir: args.dir,
         }
     }
 }

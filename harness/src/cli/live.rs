@@ -180,8 +180,12 @@ fn plan(scenario: &Scenario, settings: &LiveRunSettings) -> String {
     line
 }
 
+/// Live mode's clients and guard for `settings`: the AWS account the
+/// environment names; the error says what is missing.
 #[cfg(feature = "live")]
-async fn context(settings: &LiveRunSettings) -> Result<crate::runner::LiveContext, String> {
+pub(crate) async fn context(
+    settings: &LiveRunSettings,
+) -> Result<crate::runner::LiveContext, String> {
     use crate::live::{Budget, Guard, LiveSettings, S3Capture, connect};
     let clients = connect(&LiveSettings {
         region: settings.region.clone(),

@@ -11,7 +11,12 @@ use crate::runner::RunOptions;
 /// `--dmarc-reports`) must be a folder or be creatable. The error names
 /// the flag.
 pub(super) fn check_paths(settings: &RunSettings, options: &RunOptions) -> Result<(), String> {
-    for (flag, file) in [("--junit", &settings.junit), ("--html", &settings.html)] {
+    for (flag, file) in [
+        ("--junit", &settings.junit),
+        ("--html", &settings.html),
+        ("--json", &settings.json),
+        ("--markdown", &settings.markdown),
+    ] {
         if let Some(file) = file {
             writable_file(file).map_err(|e| format!("{flag} {}: {e}", file.display()))?;
         }
@@ -30,7 +35,7 @@ pub(super) fn check_paths(settings: &RunSettings, options: &RunOptions) -> Resul
 
 /// Whether a file can be written at `file`: not a folder, in a folder
 /// that takes new files or can be created (the reporters create it).
-fn writable_file(file: &Path) -> Result<(), String> {
+pub(super) fn writable_file(file: &Path) -> Result<(), String> {
     if file.is_dir() {
         return Err("expected a file, found a folder".into());
     }

@@ -10,8 +10,9 @@ use super::{check::load_all, live, output};
 use crate::{
     exit,
     report::{
-        AggregateReporter, FanOut, HtmlReporter, HumanReporter, JsonReporter, JunitReporter,
-        ProgressReporter, Reporter, RunReport, Style,
+        AggregateReporter, ExpectationIndex, FanOut, GithubReporter, HtmlReporter, HumanReporter,
+        JsonReporter, JunitReporter, LazyFile, MarkdownReporter, ProgressReporter, Reporter,
+        RunReport, Style,
     },
     runner::{RunOptions, Selection, run_all},
     scenario,
@@ -20,8 +21,15 @@ use crate::{
 /// Output format of `run` and `diff` (`--format`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// For a terminal.
     Human,
+    /// One JSON document.
     Json,
+    /// GitHub Actions annotations at the lines of unmet expectations
+    /// (`run`) or of the record changes that changed a verdict (`diff`).
+    Github,
+    /// A Markdown summary, for a CI job summary.
+    Markdown,
 }
 
 /// What `run` prints and writes, and which scenarios it runs.
@@ -35,6 +43,10 @@ pub struct RunSettings {
     pub junit: Option<PathBuf>,
     /// Also write the HTML report here.
     pub html: Option<PathBuf>,
+    /// Also write the JSON report here.
+    pub json: Option<PathBuf>,
+    /// Also write the Markdown summary here.
+    pub markdown: Option<PathBuf>,
     /// Write DMARC aggregate reports (RFC 7489) into this folder.
     pub dmarc_reports: Option<PathBuf>,
     /// `--filter` and `--partition`.
@@ -123,6 +135,7 @@ pub async fn run(
         return code;
     }
     let options = &options;
+    let index = ExpectationIndex::new(&scenarios);
     let mut reporter = FanOut::new();
     // First, so that the bar is cleared before the report is printed.
     if std::io::stderr().is_terminal() {
@@ -135,9 +148,17 @@ pub async fn run(
                 .quiet(settings.quiet),
         ),
         Format::Json => reporter.push(JsonReporter::new(&mut *out)),
+        Format::Github => reporter.push(GithubReporter::new(&mut *out, index.clone())),
+        Format::Markdown => reporter.push(MarkdownReporter::new(&mut *out, index.clone())),
     }
     if let Some(path) = &settings.junit {
         reporter.push(JunitReporter::new(path));
+    }
+    if let Some(path) = &settings.json {
+        reporter.push(JsonReporter::new(LazyFile::new(path)));
+    }
+    if let Some(path) = &settings.markdown {
+        reporter.push(MarkdownReporter::new(LazyFile::new(path), index.clone()));
     }
     if let Some(path) = &settings.html {
         reporter.push(HtmlReporter::new(path));

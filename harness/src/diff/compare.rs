@@ -194,6 +194,7 @@ mod tests {
             change: ChangeKind::Removed,
             before: vec!["10 feedback-smtp.ap-northeast-1.amazonses.com.".into()],
             after: Vec::new(),
+            origin: None,
         };
         let change = |field: &str, b: &str, a: &str| FieldChange {
             message: Some(1),

@@ -3,6 +3,8 @@ use std::{collections::BTreeMap, fmt};
 use mock_dns::Record;
 use serde::Serialize;
 
+use crate::scenario::{DnsSetup, Position};
+
 /// How the records of one name and type differ between the two sides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -24,6 +26,12 @@ pub struct RecordChange {
     pub before: Vec<String>,
     /// The data of the records only `--after` has.
     pub after: Vec<String>,
+    /// Where the change is written: the line of the first record only
+    /// `--after` has, or for a removal the line of the first record only
+    /// `--before` had (in that side's version of the file). Not in the
+    /// JSON report.
+    #[serde(skip)]
+    pub origin: Option<Position>,
 }
 
 /// `MX bounce.example.com removed`: the short form that explanations
@@ -58,6 +66,29 @@ impl RecordChange {
             ),
         }
     }
+}
+
+/// [`record_changes`] of two sides' DNS, each change with its
+/// [`RecordChange::origin`].
+pub fn located_record_changes(before: &DnsSetup, after: &DnsSetup) -> Vec<RecordChange> {
+    let mut changes = record_changes(&before.records, &after.records);
+    for change in &mut changes {
+        let (side, data) = match change.change {
+            ChangeKind::Removed => (before, &change.before),
+            ChangeKind::Added | ChangeKind::Changed => (after, &change.after),
+        };
+        change.origin = side
+            .records
+            .iter()
+            .zip(&side.origins)
+            .find(|(r, _)| {
+                r.name.eq_ignore_ascii_case(&change.name)
+                    && r.rtype() == change.rtype
+                    && data.contains(&r.data.to_string())
+            })
+            .map(|(_, origin)| origin.clone());
+    }
+    changes
 }
 
 /// The differences between two record sets, by name and type, sorted.
@@ -98,6 +129,7 @@ pub fn record_changes(before: &[Record], after: &[Record]) -> Vec<RecordChange> 
             change,
             before: gone,
             after: came,
+            origin: None,
         });
     }
     out
@@ -109,6 +141,41 @@ mod tests {
 
     fn zone(text: &str) -> Vec<Record> {
         mock_dns::parse_zone(text, "example.com.").unwrap()
+    }
+
+    #[test]
+    fn a_change_points_at_the_line_that_writes_it() {
+        let setup = |text: &str| {
+            let lines = mock_dns::parse_zone_lines(text, "example.com.").unwrap();
+            DnsSetup {
+                origins: lines
+                    .iter()
+                    .map(|(line, _)| Position {
+                        file: "z.zone".into(),
+                        line: *line,
+                        column: 1,
+                    })
+                    .collect(),
+                records: lines.into_iter().map(|(_, r)| r).collect(),
+                ..DnsSetup::default()
+            }
+        };
+        let before = setup(
+            "@ A 192.0.2.1\nbounce MX 10 feedback-smtp.us-east-1.amazonses.com.\n_dmarc TXT \"v=DMARC1; p=none\"\n",
+        );
+        let after = setup("@ A 192.0.2.1\n\n_dmarc TXT \"v=DMARC1; p=reject\"\nnew A 192.0.2.2\n");
+        let lines: Vec<(String, usize)> = located_record_changes(&before, &after)
+            .iter()
+            .map(|c| (c.to_string(), c.origin.as_ref().unwrap().line))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("TXT _dmarc.example.com changed".to_string(), 3),
+                ("MX bounce.example.com removed".to_string(), 2),
+                ("A new.example.com added".to_string(), 4),
+            ]
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 use super::{
     compare::{explain, verdict_changes},
     model::{DiffReport, DiffStatus, DiffSummary, ScenarioDiff},
-    records::{RecordChange, record_changes},
+    records::{RecordChange, located_record_changes},
 };
 use crate::{
     report::{Reporter, RunReport, ScenarioReport},
@@ -24,7 +24,7 @@ pub async fn run_diff(
     let changed: Vec<(Scenario, Scenario, Vec<RecordChange>)> = pairs
         .into_iter()
         .filter_map(|(b, a)| {
-            let records = record_changes(&b.dns.records, &a.dns.records);
+            let records = located_record_changes(&b.dns, &a.dns);
             (!records.is_empty()).then_some((b, a, records))
         })
         .collect();

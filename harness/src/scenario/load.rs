@@ -5,6 +5,7 @@
 //! - `file`: the entry points ([`load_file`], [`load_str`], …), the file's
 //!   sections read and checked into one scenario.
 //! - `variants`: one scenario per `[[variants]]` entry.
+//! - `positions`: where each scenario's expectations are written.
 //! - `context`: what every check shares: the file, the errors found, the
 //!   ways to report one (the name checks of `scenario::names` among them).
 //! - one file per section: `dns`, `message`, `hops`, `receivers`,
@@ -19,6 +20,7 @@ mod expect;
 mod file;
 mod hops;
 mod message;
+mod positions;
 mod postfix;
 mod receivers;
 mod relay;

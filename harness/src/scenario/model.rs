@@ -36,6 +36,27 @@ pub struct Scenario {
 pub struct DnsSetup {
     pub records: Vec<mock_dns::Record>,
     pub faults: Vec<DnsFault>,
+    /// Where each of `records` is written, in the same order: the zone
+    /// file and the line of its entry, or the scenario file and the line
+    /// of an inline record.
+    pub origins: Vec<Position>,
+}
+
+/// A place in a file: its path as the scenario names it (relative to the
+/// current folder when the scenario's path is) and a 1-based line and
+/// column.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl std::fmt::Display for Position {
+    /// `path:line:col`, as diagnostics are printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -120,6 +141,8 @@ pub struct Expectations {
     pub dkim: Option<Vec<DkimExpectation>>,
     pub dmarc: Option<DmarcExpectation>,
     pub arc: Option<ArcExpectation>,
+    /// Where each expectation is written in the scenario file.
+    pub positions: ExpectationPositions,
     pub delivery: Option<DeliveryExpectation>,
     /// Finding codes the run must produce (`findings = [...]`).
     pub findings: Vec<crate::findings::Code>,
@@ -134,6 +157,47 @@ pub struct Expectations {
 pub struct DeliveryExpectation {
     pub attempts: Option<u32>,
     pub disposition: Option<crate::receiver::Disposition>,
+}
+
+/// Where a scenario's expectations are written: every key below its
+/// `[expect]` (a variant's own `expect` for a variant that has one) by
+/// its dotted path (`dmarc.result`, `dkim`, `receivers.docomo`), so that
+/// an unmet expectation can be shown at its line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExpectationPositions {
+    /// The key paths; `""` is `expect` itself.
+    keys: std::collections::BTreeMap<String, Position>,
+}
+
+impl ExpectationPositions {
+    /// Records that the key `path` (dotted; `""` for `expect` itself) is
+    /// written at `position`.
+    pub fn insert(&mut self, path: String, position: Position) {
+        self.keys.entry(path).or_insert(position);
+    }
+
+    /// Where the expectation a mismatch names (its `field`) is written:
+    /// that key, else the nearest enclosing key that is written (`dkim`
+    /// for the list's signatures), else `expect` itself; `None` when the
+    /// scenario writes no expectations (a rule every run answers to, such
+    /// as a refused send, then has no line of its own).
+    pub fn of(&self, field: &str) -> Option<&Position> {
+        let mut path = field;
+        loop {
+            if let Some(p) = self.keys.get(path) {
+                return Some(p);
+            }
+            if path.is_empty() {
+                return None;
+            }
+            path = path.rsplit_once('.').map_or("", |(parent, _)| parent);
+        }
+    }
+
+    /// Whether no key was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
 }
 
 #[derive(Clone, Debug, Default)]

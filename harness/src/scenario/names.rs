@@ -109,7 +109,7 @@ pub fn is_domain_name(name: &str) -> bool {
 }
 
 /// The domain of `user@domain` or `Name <user@domain>`, lowercase.
-pub(crate) fn address_domain(address: &str) -> Option<String> {
+pub fn address_domain(address: &str) -> Option<String> {
     let address = address.trim();
     let inner = match (address.rfind('<'), address.rfind('>')) {
         (Some(start), Some(end)) if start < end => &address[start + 1..end],

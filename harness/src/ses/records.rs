@@ -1,3 +1,4 @@
+use mailharness_auth::Policy;
 use mock_dns::{RData, Record};
 
 use super::conventions as ses;
@@ -73,7 +74,16 @@ pub fn mail_from_spf(mail_from: &str) -> Record {
 
 /// The DMARC record to start with: `p=none`, no reports yet.
 pub fn dmarc_record(identity: &str) -> Record {
-    dmarc_record_of(identity, "v=DMARC1; p=none;")
+    dmarc_record_with_policy(identity, Policy::None)
+}
+
+/// A DMARC record with the policy `p=` given, no reports yet.
+pub fn dmarc_record_with_policy(identity: &str, policy: Policy) -> Record {
+    Record::txt(
+        &format!("_dmarc.{identity}."),
+        TTL,
+        &format!("v=DMARC1; p={policy};"),
+    )
 }
 
 /// A DMARC record at `_dmarc.<domain>` holding `text`.

@@ -5,7 +5,7 @@ mod parse;
 
 use std::path::Path;
 
-pub use parse::{ZoneError, parse_zone};
+pub use parse::{ZoneError, parse_zone, parse_zone_lines};
 
 /// The origin of a zone file that has no `$ORIGIN`, from its name: the
 /// file name without `.zone` or `.db`, when that holds a dot

@@ -33,6 +33,13 @@ const TYPES: &str = "A, AAAA, MX, TXT, CNAME, PTR, NS, SOA";
 /// whitespace repeats the previous owner. Every error of the file is
 /// returned, sorted by position.
 pub fn parse_zone(text: &str, origin: &str) -> Result<Vec<Record>, Vec<ZoneError>> {
+    parse_zone_lines(text, origin).map(|records| records.into_iter().map(|(_, r)| r).collect())
+}
+
+/// [`parse_zone`], each record with the 1-based line its entry starts on
+/// (an entry held together by parentheses starts on its first line), so
+/// that a tool can point at the line that wrote a record.
+pub fn parse_zone_lines(text: &str, origin: &str) -> Result<Vec<(usize, Record)>, Vec<ZoneError>> {
     let (entries, mut errors) = lex(text);
     let mut parser = Parser {
         origin: name_labels(origin),
@@ -42,7 +49,7 @@ pub fn parse_zone(text: &str, origin: &str) -> Result<Vec<Record>, Vec<ZoneError
     let mut records = Vec::new();
     for entry in &entries {
         match parser.entry(entry) {
-            Ok(Some(record)) => records.push(record),
+            Ok(Some(record)) => records.push((entry.line, record)),
             Ok(None) => {}
             Err(e) => errors.push(e),
         }
@@ -367,6 +374,25 @@ mod tests {
             ttl,
             RData::Txt(strings.iter().map(|s| s.to_vec()).collect()),
         )
+    }
+
+    #[test]
+    fn each_record_keeps_the_line_its_entry_starts_on() {
+        let text = "$ORIGIN example.com.\n; a comment\n@ IN SOA ns1 host (\n  1 2 3 4 5 )\n\n\
+                    bounce IN MX 10 feedback-smtp.us-east-1.amazonses.com.\n       IN TXT \"v=spf1 ~all\"\n";
+        let lines: Vec<(usize, String)> = parse_zone_lines(text, ".")
+            .unwrap()
+            .into_iter()
+            .map(|(line, r)| (line, format!("{} {}", r.name, r.rtype())))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (3, "example.com. SOA".to_string()),
+                (6, "bounce.example.com. MX".to_string()),
+                (7, "bounce.example.com. TXT".to_string()),
+            ]
+        );
     }
 
     #[test]

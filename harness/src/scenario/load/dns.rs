@@ -6,13 +6,13 @@ use toml::Spanned;
 
 use super::{
     super::{
-        model::{DnsFault, DnsSetup},
+        model::{DnsFault, DnsSetup, Position},
         names::DOMAIN,
         raw::{RawDns, RawFault},
     },
     context::Context,
 };
-use crate::document::{Diagnostic, FileErrors, quoted_list};
+use crate::document::{Diagnostic, FileErrors, line_column, quoted_list};
 
 const RECORD_TYPES: &[&str] = &["A", "AAAA", "MX", "TXT", "CNAME", "PTR", "NS", "SOA"];
 
@@ -20,20 +20,36 @@ impl Context<'_> {
     pub(super) fn dns(&mut self, raw: RawDns) -> Option<DnsSetup> {
         let mark = self.mark();
         let mut records = Vec::new();
+        let mut origins = Vec::new();
         for zone in &raw.zones {
-            records.extend(self.zone_file(zone).unwrap_or_default());
+            for (origin, record) in self.zone_file(zone).unwrap_or_default() {
+                records.push(record);
+                origins.push(origin);
+            }
         }
         for record in &raw.records {
-            records.extend(self.inline_record(record).unwrap_or_default());
+            let (line, column) = line_column(self.text, record.span().start);
+            for r in self.inline_record(record).unwrap_or_default() {
+                records.push(r);
+                origins.push(Position {
+                    file: self.path.to_path_buf(),
+                    line,
+                    column,
+                });
+            }
         }
         let faults = raw.faults.iter().filter_map(|f| self.fault(f)).collect();
-        self.clean_since(mark)
-            .then_some(DnsSetup { records, faults })
+        self.clean_since(mark).then_some(DnsSetup {
+            records,
+            faults,
+            origins,
+        })
     }
 
     /// The records of a zone file (its path relative to the scenario's
-    /// folder); its errors are reported against that file.
-    fn zone_file(&mut self, zone: &Spanned<String>) -> Option<Vec<mock_dns::Record>> {
+    /// folder), each with the line that writes it; its errors are
+    /// reported against that file.
+    fn zone_file(&mut self, zone: &Spanned<String>) -> Option<Vec<(Position, mock_dns::Record)>> {
         let file = self.folder().join(zone.get_ref());
         let text = match self.zones.read(&file) {
             Ok(t) => t,
@@ -45,8 +61,20 @@ impl Context<'_> {
                 return None;
             }
         };
-        match mock_dns::parse_zone(&text, &default_origin(&file)) {
-            Ok(records) => Some(records),
+        match mock_dns::parse_zone_lines(&text, &default_origin(&file)) {
+            Ok(records) => Some(
+                records
+                    .into_iter()
+                    .map(|(line, record)| {
+                        let origin = Position {
+                            file: file.clone(),
+                            line,
+                            column: 1,
+                        };
+                        (origin, record)
+                    })
+                    .collect(),
+            ),
             Err(errors) => {
                 let diagnostics = errors.into_iter().map(zone_diagnostic).collect();
                 self.other_file(FileErrors {

@@ -178,6 +178,8 @@ fn expectations(
             disposition: d.disposition.map(|r| AnyOf(r.0)),
             rua_authorized: d.rua_authorized,
         }),
+        // Filled in once the file's scenarios are made (`positions`).
+        positions: Default::default(),
         delivery: raw.delivery.map(|d| DeliveryExpectation {
             attempts: d.attempts,
             disposition: d.disposition,

@@ -105,10 +105,13 @@ impl Context<'_> {
         let variants = std::mem::take(&mut sections.variants);
         let file_sender = sections.sender.is_some();
         let (base, profiles) = self.base(sections)?;
-        if variants.is_empty() {
-            return file_sender.then_some(vec![base]);
-        }
-        self.variants(&base, variants, file_sender, profiles.as_deref())
+        let mut scenarios = if variants.is_empty() {
+            file_sender.then_some(vec![base])?
+        } else {
+            self.variants(&base, variants, file_sender, profiles.as_deref())?
+        };
+        self.locate_expectations(root.get_ref(), &mut scenarios);
+        Some(scenarios)
     }
 
     fn unknown_sections(&mut self, root: &DeTable<'_>) {

@@ -61,6 +61,7 @@ impl Context<'_> {
             if let Some(extra) = extra {
                 scenario.dns.records.extend(extra.records);
                 scenario.dns.faults.extend(extra.faults);
+                scenario.dns.origins.extend(extra.origins);
             }
         }
         if let Some(raw) = v.hops {
