@@ -351,7 +351,7 @@ mod tests {
     fn text_is_escaped() {
         assert_eq!(
             escape("a<b>&\"c'\u{1}"),
-            "a&lt;b&gt;&amp;&quot;c&apos;\u{fffd}"
+            "a&lt;b&gt;&amp;&quot;c&#39;\u{fffd}"
         );
     }
 }
