@@ -58,7 +58,7 @@ pub async fn verify(lookup: &impl Lookup, message: &[u8], now: u64) -> Vec<DkimO
         .zip(answers)
         .map(|(step, answer)| match step {
             Step::Done(outcome) => outcome,
-            Step::Key(pending) => finish(pending, answer, &mut bodies),
+            Step::Key(pending) => finish(*pending, answer, &mut bodies),
         })
         .collect()
 }
@@ -67,7 +67,7 @@ pub async fn verify(lookup: &impl Lookup, message: &[u8], now: u64) -> Vec<DkimO
 /// for the key record at `name`.
 enum Step<'m> {
     Done(DkimOutcome),
-    Key(Pending<'m>),
+    Key(Box<Pending<'m>>),
 }
 
 struct Pending<'m> {
@@ -112,13 +112,13 @@ fn prepare<'m>(
         Err(reason) => return Step::Done(outcome.permerror(reason)),
     };
     let name = signature.key_name();
-    Step::Key(Pending {
+    Step::Key(Box::new(Pending {
         outcome,
         signature,
         own,
         signed_fields,
         name,
-    })
+    }))
 }
 
 /// The signature of `pending` with the answer for its key (§6.1.2) and
