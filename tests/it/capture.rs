@@ -445,7 +445,7 @@ async fn receiver_profiles_refuse_at_the_end_of_data() {
     let capture = start(CaptureConfig {
         receivers: Some(CaptureReceivers {
             receivers,
-            nameserver: dns.addr(),
+            nameserver: dns.addr().into(),
             on_judge: None,
         }),
         ..CaptureConfig::default()

@@ -2,7 +2,6 @@
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -50,7 +49,7 @@ pub struct CaptureConfig {
 pub struct CaptureReceivers {
     pub receivers: Receivers,
     /// The nameserver of the verifier (the scenario's mock DNS).
-    pub nameserver: SocketAddr,
+    pub nameserver: crate::dns::Nameserver,
     /// Called when the capture starts judging a message, before its
     /// first DNS query: where the receiver's queries begin in a query log.
     pub on_judge: Option<Arc<dyn Fn() + Send + Sync>>,
