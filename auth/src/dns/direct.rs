@@ -100,16 +100,16 @@ impl DirectLookup {
             None => self.bind().await.map_err(io_error)?,
         };
         socket.send(request).await.map_err(io_error)?;
-        let mut buffer = [0; UDP_BUFFER];
+        // On the heap and not zeroed: the future of a lookup stays small,
+        // and the judge's, which holds many, is cheap to move.
+        let mut buffer = Vec::with_capacity(UDP_BUFFER);
         loop {
-            let len = socket.recv(&mut buffer).await.map_err(io_error)?;
+            buffer.clear();
+            let len = socket.recv_buf(&mut buffer).await.map_err(io_error)?;
             if len >= UDP_BUFFER {
                 return Ok(None);
             }
-            let Some(bytes) = buffer.get(..len) else {
-                continue;
-            };
-            if let Some(response) = response_to(bytes, id, name, rtype) {
+            if let Some(response) = response_to(&buffer, id, name, rtype) {
                 self.put_idle(socket);
                 return Ok(Some(response));
             }
