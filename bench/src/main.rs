@@ -53,6 +53,9 @@ enum Command {
         dir: PathBuf,
         #[arg(long, default_value_t = 200)]
         messages: usize,
+        /// Messages verified at a time (1: one after the other).
+        #[arg(long, default_value_t = 1)]
+        concurrency: usize,
         /// The Python loop to run as the peer on the same DNS server
         /// (skipped when absent).
         #[arg(long, value_name = "SCRIPT")]
@@ -101,12 +104,14 @@ fn main() -> anyhow::Result<()> {
         Command::Verify {
             dir,
             messages,
+            concurrency,
             peer,
             peer_messages,
             peer_args,
         } => runtime.block_on(verify::run(
             &dir,
             messages,
+            concurrency,
             peer.as_deref(),
             peer_messages,
             &peer_args,

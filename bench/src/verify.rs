@@ -26,11 +26,17 @@ const ADDED_FIELDS: usize = 3;
 pub async fn run(
     dir: &Path,
     messages: usize,
+    concurrency: usize,
     peer: Option<&Path>,
     peer_messages: usize,
     peer_args: &[String],
 ) -> anyhow::Result<()> {
-    let saved = load(dir)?;
+    ensure!(
+        concurrency > 0,
+        "expected --concurrency of 1 or more, found 0"
+    );
+    let saved: Vec<std::sync::Arc<Saved>> =
+        load(dir)?.into_iter().map(std::sync::Arc::new).collect();
     let zone = std::fs::read_to_string(dir.join("zone.db"))
         .with_context(|| format!("cannot read {}", dir.join("zone.db").display()))?;
     let records = parse_zone(&zone, ".").map_err(|errors| {
@@ -61,15 +67,39 @@ pub async fn run(
         );
     }
 
+    // One message after the other on this task; or `concurrency`
+    // messages in flight at a time, each a task of its own, as a caller
+    // with many messages would do it.
+    let queries_before = server.query_log().entries().len();
     let start = Instant::now();
-    for n in 0..messages {
-        let verdict = verifier.verify(input(&saved[n % saved.len()])).await;
-        std::hint::black_box(verdict);
+    if concurrency == 1 {
+        for n in 0..messages {
+            let verdict = verifier.verify(input(&saved[n % saved.len()])).await;
+            std::hint::black_box(verdict);
+        }
+    }
+    let mut next = if concurrency == 1 { messages } else { 0 };
+    let mut in_flight = tokio::task::JoinSet::new();
+    let verifier = std::sync::Arc::new(verifier);
+    while next < messages || !in_flight.is_empty() {
+        while next < messages && in_flight.len() < concurrency {
+            let verifier = std::sync::Arc::clone(&verifier);
+            let message = std::sync::Arc::clone(&saved[next % saved.len()]);
+            in_flight.spawn(async move {
+                std::hint::black_box(verifier.verify(input(&message)).await);
+            });
+            next += 1;
+        }
+        if let Some(done) = in_flight.join_next().await {
+            done?;
+        }
     }
     let seconds = start.elapsed().as_secs_f64();
     let ours = messages as f64 / seconds;
+    let queries = server.query_log().entries().len() - queries_before;
     println!(
-        "verify impl=mailharness messages={messages} seconds={seconds:.3} msgs_per_s={ours:.1}"
+        "verify impl=mailharness concurrency={concurrency} messages={messages} seconds={seconds:.3} msgs_per_s={ours:.1} dns_queries_per_message={:.1}",
+        queries as f64 / messages as f64
     );
 
     if let Some(script) = peer {
