@@ -185,7 +185,8 @@ fn run_options(jobs: Option<usize>, save: Option<PathBuf>) -> RunOptions {
     RunOptions {
         jobs: jobs.unwrap_or_else(default_jobs),
         save,
-        ..RunOptions::default()
+        #[cfg(feature = "live")]
+        live: None,
     }
 }
 
