@@ -14,7 +14,8 @@
 //! - `evaluate`: the Author Domain(s), alignment, result, policy and
 //!   disposition ([`evaluate`]).
 //! - `report`: whether each `rua` destination may receive reports
-//!   (RFC 7489 §7.1).
+//!   (RFC 7489 §7.1; [`authorize`] for one destination outside a
+//!   message).
 
 mod discover;
 mod evaluate;
@@ -22,7 +23,8 @@ mod record;
 mod report;
 
 pub use discover::{DnsTempError, RecordLevel, organizational_domain};
-pub use record::{Record, RecordError, ReportAddress, Tag, UriList};
+pub use record::{Record, RecordError, ReportAddress, Tag, UriList, mailto_domain};
+pub use report::authorization_name;
 
 use crate::{DkimResult, DmarcResult, DmarcSpec, Policy, SpfResult, dns::Lookup};
 
@@ -137,4 +139,19 @@ pub async fn evaluate(
     input: &DmarcInput<'_>,
 ) -> DmarcOutcome {
     evaluate::evaluate(lookup, spec, input).await
+}
+
+/// Whether a receiver following `spec` may send aggregate reports about
+/// the record found at `policy_domain` to `address` (RFC 7489 §7.1), by
+/// the rule [`FoundRecord::rua`] follows: for a record looked at outside
+/// a message, such as an audit of what a domain publishes.
+pub async fn authorize(
+    lookup: &impl Lookup,
+    spec: DmarcSpec,
+    policy_domain: &str,
+    address: &ReportAddress,
+) -> ReportUri {
+    let policy_domain = discover::normalize_domain(policy_domain);
+    let mut orgs = discover::OrgDomains::new(lookup, spec);
+    report::authorize_one(lookup, &policy_domain, address, &mut orgs).await
 }

@@ -1960,3 +1960,39 @@ async fn organizational_domains_by_each_specification() {
         "example.com"
     );
 }
+
+/// `authorize()` on its own, for a record looked at outside a message:
+/// the same answers as a verdict's `rua` (inside the organization, an
+/// external destination with and without its record).
+#[tokio::test]
+async fn report_destinations_authorised_one_by_one() {
+    let catalog = Catalog::new();
+    let server = ServerHandle::start(catalog.clone(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let lookup = HickoryLookup::new(server.addr(), Duration::from_millis(300)).unwrap();
+    let name = dmarc::authorization_name("example.com", "reports.example.net");
+    assert_eq!(name, "example.com._report._dmarc.reports.example.net");
+    catalog.add(Record::txt(&name, 300, "v=DMARC1"));
+    let record = dmarc::Record::parse(
+        "v=DMARC1; p=none; rua=mailto:d@mail.example.com,mailto:a@reports.example.net!10m,mailto:x@other.example.org",
+    )
+    .unwrap();
+    let mut judged = Vec::new();
+    for address in &record.rua.unwrap().valid {
+        let uri = dmarc::authorize(&lookup, Rfc7489, "Example.com.", address).await;
+        judged.push((uri.uri, uri.size_limit, uri.authorized));
+    }
+    assert_eq!(
+        judged,
+        [
+            ("mailto:d@mail.example.com".to_string(), None, true),
+            (
+                "mailto:a@reports.example.net".to_string(),
+                Some("10m".to_string()),
+                true
+            ),
+            ("mailto:x@other.example.org".to_string(), None, false),
+        ]
+    );
+}

@@ -78,15 +78,3 @@ pub fn resolver(nameserver: impl Into<Nameserver>) -> Result<TokioResolver, Stri
         .build()
         .map_err(|e| e.to_string())
 }
-
-/// A resolver through the system's configuration (`/etc/resolv.conf`),
-/// without a cache: live mode's real DNS when no nameserver is given.
-pub fn system_resolver() -> Result<TokioResolver, String> {
-    let (config, mut opts) =
-        mail_auth::hickory_resolver::system_conf::read_system_conf().map_err(|e| e.to_string())?;
-    opts.cache_size = 0;
-    TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
-        .with_options(opts)
-        .build()
-        .map_err(|e| e.to_string())
-}

@@ -11,5 +11,5 @@ mod records;
 mod sandbox;
 
 pub use conventions::*;
-pub use records::user_records;
+pub use records::{dmarc_record, easy_dkim_record, mail_from_mx, mail_from_spf, user_records};
 pub use sandbox::{DEFAULT_REGION, SANDBOX_DAILY_QUOTA, SANDBOX_SEND_INTERVAL};

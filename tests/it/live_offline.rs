@@ -16,6 +16,7 @@ use mailharness::{
     runner::{LiveContext, run_live_scenario, run_scenario},
     scenario,
 };
+use mailharness_auth::dns::HickoryLookup;
 
 use crate::support::{
     MotoServer, insta_settings, mailharness_bin, redact, runtime, workspace_root,
@@ -388,12 +389,12 @@ fn audit(attributes: &IdentityAttributes, zone: &str) -> live::Audit {
         let dns = mock_dns::ServerHandle::start(catalog, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
-        let resolver = mailharness::dns::resolver(dns.addr()).unwrap();
+        let lookup = HickoryLookup::new(dns.addr(), mailharness::dns::QUERY_TIMEOUT).unwrap();
         live::audit(
             attributes,
             "us-east-1",
             Some("noreply@example.com"),
-            &resolver,
+            &lookup,
         )
         .await
         .unwrap()

@@ -697,7 +697,7 @@ fn uri_characters(s: &str) -> bool {
 
 /// The domain of a `mailto:` URI's address, lowercase (RFC 6068: the part
 /// after the last `@` of the path, before any `?`).
-pub(crate) fn mailto_domain(uri: &str) -> Option<String> {
+pub fn mailto_domain(uri: &str) -> Option<String> {
     let (scheme, rest) = uri.split_once(':')?;
     if !scheme.eq_ignore_ascii_case("mailto") {
         return None;

@@ -30,15 +30,32 @@ pub(crate) async fn authorize<L: Lookup>(
 ) -> Vec<ReportUri> {
     let mut out = Vec::with_capacity(addresses.len());
     for address in addresses {
-        let (authorized, reason) = judge(lookup, policy_domain, &address.uri, orgs).await;
-        out.push(ReportUri {
-            uri: address.uri.clone(),
-            size_limit: address.size_limit.clone(),
-            authorized,
-            reason,
-        });
+        out.push(authorize_one(lookup, policy_domain, address, orgs).await);
     }
     out
+}
+
+/// One address of `rua`, judged for the record found at `policy_domain`.
+pub(crate) async fn authorize_one<L: Lookup>(
+    lookup: &L,
+    policy_domain: &str,
+    address: &ReportAddress,
+    orgs: &mut OrgDomains<'_, L>,
+) -> ReportUri {
+    let (authorized, reason) = judge(lookup, policy_domain, &address.uri, orgs).await;
+    ReportUri {
+        uri: address.uri.clone(),
+        size_limit: address.size_limit.clone(),
+        authorized,
+        reason,
+    }
+}
+
+/// Where the Report Consumer at `host` authorises reports about the
+/// record of `policy_domain`: `<policy domain>._report._dmarc.<host>`
+/// (RFC 7489 §7.1).
+pub fn authorization_name(policy_domain: &str, host: &str) -> String {
+    format!("{policy_domain}._report._dmarc.{host}")
 }
 
 async fn judge<L: Lookup>(
@@ -69,7 +86,7 @@ async fn judge<L: Lookup>(
             format!("{host} is inside {policy_org}, the policy domain's organizational domain"),
         );
     }
-    let name = format!("{policy_domain}._report._dmarc.{host}");
+    let name = authorization_name(policy_domain, &host);
     if name.len() > MAX_NAME {
         return (
             false,

@@ -241,6 +241,8 @@ pub async fn audit(_settings: &AuditSettings, _out: &mut dyn Write, err: &mut dy
 /// usage, 3 without credentials or when AWS cannot be reached.
 #[cfg(feature = "live")]
 pub async fn audit(settings: &AuditSettings, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    use mailharness_auth::dns::HickoryLookup;
+
     use crate::live::{LiveSettings, audit, connect, diff, get_identity, render_snapshot};
     if !crate::scenario::is_domain_name(&settings.identity) {
         let _ = writeln!(
@@ -277,12 +279,12 @@ pub async fn audit(settings: &AuditSettings, out: &mut dyn Write, err: &mut dyn 
             return exit::ENVIRONMENT;
         }
     };
-    let resolver = match settings.nameserver {
-        Some(ns) => crate::dns::resolver(ns),
-        None => crate::dns::system_resolver(),
+    let lookup = match settings.nameserver {
+        Some(ns) => HickoryLookup::new(ns, crate::dns::QUERY_TIMEOUT),
+        None => HickoryLookup::system(),
     };
-    let resolver = match resolver {
-        Ok(r) => r,
+    let lookup = match lookup {
+        Ok(l) => l,
         Err(e) => {
             let _ = writeln!(err, "error: cannot set up the DNS resolver: {e}");
             return exit::ENVIRONMENT;
@@ -292,7 +294,7 @@ pub async fn audit(settings: &AuditSettings, out: &mut dyn Write, err: &mut dyn 
         &attributes,
         &clients.region,
         settings.from.as_deref(),
-        &resolver,
+        &lookup,
     )
     .await
     {

@@ -26,6 +26,17 @@ pub struct DkimAttributes {
     pub next_key_length: Option<String>,
 }
 
+impl DkimAttributes {
+    /// Whether SES signs: `enabled` or `disabled`.
+    pub fn signing(&self) -> &'static str {
+        if self.signing_enabled {
+            "enabled"
+        } else {
+            "disabled"
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MailFromAttributes {
     pub domain: String,

@@ -19,6 +19,28 @@ pub fn feedback_mx(region: &str) -> String {
     format!("feedback-smtp.{region}.amazonses.com")
 }
 
+/// Whether a domain identity covers `domain`: SES sends for the verified
+/// domain and for any of its subdomains.
+pub fn identity_covers(identity: &str, domain: &str) -> bool {
+    domain == identity || domain.ends_with(&format!(".{identity}"))
+}
+
+/// Where an Easy DKIM token's CNAME points: the key SES publishes,
+/// `<token>.dkim.amazonses.com`.
+pub fn easy_dkim_target(token: &str) -> String {
+    format!("{token}.dkim.amazonses.com")
+}
+
+/// The `d=` of SES's own DKIM signature, which it adds to every message.
+pub const SIGNING_DOMAIN: &str = "amazonses.com";
+
+/// The mechanism a custom MAIL FROM domain's SPF record needs, so that
+/// SES's sending addresses pass.
+pub const SPF_INCLUDE: &str = "include:amazonses.com";
+
+/// The SPF record SES asks for at a custom MAIL FROM domain.
+pub const MAIL_FROM_SPF: &str = "v=spf1 include:amazonses.com ~all";
+
 /// The four-hex-digit prefix of SES message ids (observed for four regions).
 pub fn id_prefix(region: &str) -> String {
     match region {
