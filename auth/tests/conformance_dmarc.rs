@@ -1970,7 +1970,7 @@ async fn report_destinations_authorised_one_by_one() {
     let server = ServerHandle::start(catalog.clone(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
-    let lookup = HickoryLookup::new(server.addr(), Duration::from_millis(300)).unwrap();
+    let lookup = DirectLookup::new(server.addr(), Duration::from_millis(300));
     let name = dmarc::authorization_name("example.com", "reports.example.net");
     assert_eq!(name, "example.com._report._dmarc.reports.example.net");
     catalog.add(Record::txt(&name, 300, "v=DMARC1"));
