@@ -9,8 +9,9 @@
 //!
 //! - `record`: the record's syntax and how each specification reads it
 //!   ([`Record`], [`Tag`]).
-//! - `discover`: organizational domains ([`organizational_domain`]) and
-//!   policy discovery; [`DnsTempError`], [`RecordLevel`].
+//! - `discover`: organizational domains ([`organizational_domain`];
+//!   [`aligned_by_psl`] for alignment without DNS) and policy discovery;
+//!   [`DnsTempError`], [`RecordLevel`].
 //! - `evaluate`: the Author Domain(s), alignment, result, policy and
 //!   disposition ([`evaluate`]).
 //! - `report`: whether each `rua` destination may receive reports
@@ -22,7 +23,7 @@ mod evaluate;
 mod record;
 mod report;
 
-pub use discover::{DnsTempError, RecordLevel, organizational_domain};
+pub use discover::{DnsTempError, RecordLevel, aligned_by_psl, organizational_domain};
 pub use record::{Record, RecordError, ReportAddress, Tag, UriList, mailto_domain};
 pub use report::authorization_name;
 

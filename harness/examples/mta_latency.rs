@@ -111,6 +111,7 @@ async fn main() {
                     next_hop: capture.addr(),
                     nameserver: dns.addr().into(),
                     next_hop_tls: capture.client_tls().cloned(),
+                    clock: mailharness::clock::SimClock::new(),
                 },
                 keys,
             )

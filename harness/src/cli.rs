@@ -8,12 +8,14 @@
 //!   [executes](Invocation::execute).
 //! - one file per command: `run` (with `output`: its output paths,
 //!   checked before anything runs), `check` (with the loading of scenario
-//!   files every command shares), `diff`, `ses_records`, and `live`
+//!   files every command shares), `diff`, `dmarc_reports`, `ses_records`,
+//!   and `live`
 //!   (live mode's settings for `run`, and `audit`).
 
 mod args;
 mod check;
 mod diff;
+mod dmarc_reports;
 mod invocation;
 mod live;
 mod output;
@@ -21,10 +23,12 @@ mod run;
 mod ses_records;
 
 pub use args::{
-    Args, AuditArgs, CheckArgs, CommandArgs, DiffArgs, LiveArgs, RunArgs, SesRecordsArgs,
+    Args, AuditArgs, CheckArgs, CommandArgs, DiffArgs, DmarcReportsArgs, LiveArgs, RunArgs,
+    SesRecordsArgs,
 };
 pub use check::check;
 pub use diff::{DiffSettings, diff};
+pub use dmarc_reports::{DmarcReportsSettings, dmarc_reports};
 pub use invocation::{DEFAULT_SCENARIOS, Invocation, parse};
 pub use live::{
     AuditSettings, CAPTURE_POLL_INTERVAL, DEFAULT_CAPTURE_TIMEOUT, LiveRunSettings, audit,

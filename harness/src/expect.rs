@@ -7,7 +7,8 @@
 //! - `fields`: the verdict fields by key ([`VERDICT_FIELDS`], [`read`]).
 //! - `verdict`: [`compare`] a verdict with the expectations.
 //! - `receivers`: [`compare_receivers`] with `[expect.receivers]`.
-//! - `outcome`: [`compare_outcome`], [`delivery_rules`].
+//! - `outcome`: [`compare_outcome`], [`compare_delivery`] (attempts and
+//!   the final disposition), [`delivery_rules`].
 //! - `receiving_side`: live mode's check against the receiving side's own
 //!   `Authentication-Results` ([`compare_with_receiving_side`]).
 
@@ -20,7 +21,7 @@ mod verdict;
 
 pub use fields::{Field, VERDICT_FIELDS, read};
 pub use mismatch::Mismatch;
-pub use outcome::{compare_outcome, delivery_rules, expects_verdict};
+pub use outcome::{compare_delivery, compare_outcome, delivery_rules, expects_verdict};
 pub use receivers::compare_receivers;
 pub use receiving_side::{ReceivingSide, compare_with_receiving_side};
 pub use verdict::compare;

@@ -19,7 +19,11 @@
 //!   the egress declaration for any SMTP relay.
 //! - [`send`]: the sender that puts a scenario's message into a relay.
 //! - [`capture`]: the receiving MTA that records what crossed the socket.
+//! - [`clock`]: simulated time shared by a scenario's parties (SES's
+//!   retries, receivers' deferrals), never slept.
 //! - [`dns`]: the DNS client configuration (one nameserver, no cache).
+//! - [`dmarc_reports`]: DMARC aggregate reports read back (RFC 7489 and
+//!   RFC 9990; XML, gzip, zip) and what a stricter policy would do.
 //! - [`document`]: TOML files read with diagnostics (scenarios and
 //!   receiver profiles): every error of a file at its line and column.
 //! - [`headers`]: header-block helpers on raw bytes.
@@ -30,7 +34,8 @@
 //!   the identity audit.
 //! - [`verify`]: SPF, DKIM, DMARC verdicts and the Authentication-Results header.
 //! - [`receiver`]: receiver profiles: from the verdict to a disposition
-//!   (inbox, spam, temporary failure, reject) with the receiver's reply.
+//!   (inbox, inbox with a warning, spam, dropped, temporary failure,
+//!   reject) with the receiver's reply.
 //! - [`expect`]: every comparison with a scenario's expectations.
 //! - [`runner`]: runs scenarios and emits events.
 //! - [`report`]: the report model and one reporter per output.
@@ -40,7 +45,9 @@
 
 pub mod capture;
 pub mod cli;
+pub mod clock;
 pub mod diff;
+pub mod dmarc_reports;
 pub mod dns;
 pub mod document;
 pub mod exit;

@@ -7,13 +7,17 @@
 //! - `keys`: the keys it signs with ([`PublishedKeys`]), whose public
 //!   halves [`crate::publish::ses_side`] puts in DNS beforehand.
 //! - `process`: the rewrite and signing of one message.
+//! - `delivery`: onward delivery with SES's retries ([`Delivery`], its
+//!   [`Attempt`]s), on the scenario's simulated clock.
 //! - `server`: the SMTP handler and the running relay.
 
 mod config;
+mod delivery;
 mod keys;
 mod process;
 mod server;
 
-pub use config::{MxFailure, RelayConfig, SesIdentity};
+pub use config::{DeliveryOptions, MxFailure, RelayConfig, SesIdentity};
+pub use delivery::{Attempt, Delivery, DeliveryEnd, deliver_with_retries};
 pub use keys::PublishedKeys;
 pub use server::{RelayHandle, RelayHandler, RelayStartError};

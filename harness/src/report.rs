@@ -8,7 +8,10 @@
 //! - `json`: the JSON reporter.
 //! - `junit`: the JUnit XML reporter (`--junit FILE`).
 //! - `html`: the HTML reporter (`--html FILE`).
-//! - `aggregate`: DMARC aggregate reports (`--dmarc-reports DIR`).
+//! - `aggregate`: DMARC aggregate reports (`--dmarc-reports DIR`), RFC 7489
+//!   and RFC 9990.
+//! - `dmarc_reports`: the outputs of `mailharness dmarc-reports` (text,
+//!   JSON, an HTML page), from [`crate::dmarc_reports::Analysis`].
 //! - `progress`: the progress bar on stderr.
 //! - `fanout`: [`FanOut`], several reporters fed the same events.
 //! - `style`: [`Style`], colours for the terminal.
@@ -16,6 +19,7 @@
 //!   reports.
 
 mod aggregate;
+mod dmarc_reports;
 mod fanout;
 mod html;
 mod human;
@@ -26,7 +30,8 @@ mod model;
 mod progress;
 mod style;
 
-pub use aggregate::AggregateReporter;
+pub use aggregate::{AggregateReporter, RFC9990_FOLDER};
+pub use dmarc_reports::{dmarc_reports_html, write_dmarc_reports_human, write_dmarc_reports_json};
 pub use fanout::FanOut;
 pub use html::HtmlReporter;
 pub use human::HumanReporter;

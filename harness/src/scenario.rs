@@ -26,10 +26,10 @@ mod zones;
 pub use discover::discover;
 pub use load::{load_file, load_file_with, load_str, load_str_with};
 pub use model::{
-    AnyOf, ArcExpectation, AttachmentData, AttachmentSpec, DirectSender, DkimExpectation,
-    DmarcExpectation, DnsFault, DnsSetup, Expectations, HopIdentity, HopKind, MessageSpec,
-    MxFailure, Outcome, Publish, Scenario, Sender, SesIdentity, SesSender, Signer, SignerTags,
-    SmtpRelay, SmtpSender, SpfExpectation,
+    AnyOf, ArcExpectation, AttachmentData, AttachmentSpec, DeliveryExpectation, DirectSender,
+    DkimExpectation, DmarcExpectation, DnsFault, DnsSetup, Expectations, HopIdentity, HopKind,
+    MessageSpec, MxFailure, Outcome, Publish, Scenario, Sender, SesIdentity, SesSender, Signer,
+    SignerTags, SmtpRelay, SmtpSender, SpfExpectation,
 };
 pub use names::{is_domain_name, is_region};
 pub use quote::may_quote;

@@ -2,14 +2,17 @@
 //! envelope and Message-ID formats per region, its selectors, Easy DKIM
 //! tokens, its SPF ranges, the headers it adds (`conventions`), the
 //! records it asks a user to publish for an identity (`records`), the
-//! sandbox's limits and the default region (`sandbox`). The
+//! sandbox's limits and the default region (`sandbox`), how long it
+//! retries a deferred message (`delivery`). The
 //! SES-like relay, live mode's audit and `mailharness ses-records` all read
 //! SES from here.
 
 mod conventions;
+mod delivery;
 mod records;
 mod sandbox;
 
 pub use conventions::*;
+pub use delivery::{MAX_DELIVERY_SECONDS, MIN_MAX_DELIVERY_SECONDS, RETRY_INTERVALS};
 pub use records::{dmarc_record, easy_dkim_record, mail_from_mx, mail_from_spf, user_records};
 pub use sandbox::{DEFAULT_REGION, SANDBOX_DAILY_QUOTA, SANDBOX_SEND_INTERVAL};

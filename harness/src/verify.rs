@@ -8,7 +8,8 @@
 //! - `seal`: ARC sealing as an intermediary does it ([`Verifier::arc_seal`]).
 //! - `signals`: what receivers' filters check besides the verdict
 //!   ([`Verifier::signals`]): FCrDNS, SPF of the header From domain, RFC 5322
-//!   basics, unsubscribe headers.
+//!   basics, unsubscribe headers, whether the envelope and From domains
+//!   exist.
 
 mod check;
 mod seal;
@@ -20,4 +21,4 @@ pub use mailharness_auth::{
     SpfVerdict, Verdict, domain_of,
 };
 pub use seal::SealError;
-pub use signals::Signals;
+pub use signals::{DomainDns, Signals};

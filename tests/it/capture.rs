@@ -439,8 +439,7 @@ async fn receiver_profiles_refuse_at_the_end_of_data() {
                  reply = \"451 4.7.25 no PTR for {client_ip}\"\nreason = \"no reverse DNS\"\n",
             ),
         ],
-        bulk: None,
-        dmarc: None,
+        ..Receivers::default()
     };
     let capture = start(CaptureConfig {
         receivers: Some(CaptureReceivers {
@@ -493,6 +492,95 @@ async fn receiver_profiles_refuse_at_the_end_of_data() {
         ]
     );
     assert!(!judgement.signals.fcrdns);
+}
+
+/// A greylisting capture defers a recipient at RCPT TO until its window
+/// has passed on the scenario's simulated clock, and records nothing of a
+/// deferred attempt; a message it deferred at the end of DATA is replaced
+/// by its retry, which keeps its queue id and counts the attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deferrals_in_simulated_time_and_retries_in_place() {
+    use mailharness::{
+        capture::CaptureReceivers,
+        clock::SimClock,
+        receiver::{Deferral, Receivers, load_profile_str},
+    };
+
+    let dns =
+        mock_dns::ServerHandle::start(mock_dns::Catalog::new(), "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+    let clock = SimClock::new();
+    let receivers = Receivers {
+        // Defers every message from a client without reverse DNS.
+        profiles: vec![
+            load_profile_str(
+                "[[rule]]\nwhen = { fcrdns = false }\naction = \"tempfail\"\n\
+                 reply = \"451 4.7.25 no PTR\"\nreason = \"no reverse DNS\"\n",
+                std::path::Path::new("receivers/deferring.toml"),
+            )
+            .unwrap(),
+        ],
+        ..Receivers::default()
+    };
+    let capture = start(CaptureConfig {
+        receivers: Some(CaptureReceivers {
+            receivers,
+            nameserver: dns.addr().into(),
+            on_judge: None,
+        }),
+        deferrals: vec![Deferral::greylist(Duration::from_secs(300))],
+        clock: clock.clone(),
+        ..CaptureConfig::default()
+    })
+    .await;
+    let proxy = proxy_v1_line("203.0.113.7:40000".parse().unwrap(), capture.addr());
+    let raw = b"From: a@sender.test\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\
+                Message-ID: <1@sender.test>\r\nSubject: x\r\n\r\nbody\r\n";
+    let mut client = Client::connect(capture.addr(), Some(&proxy)).await;
+    client.command("EHLO relay.test", "250 ").await;
+
+    // The first attempt, and a retry one minute later: greylisted.
+    for minute in [0, 1] {
+        clock.advance_to(Duration::from_secs(60 * minute));
+        client.command("MAIL FROM:<a@sender.test>", "250 ").await;
+        client
+            .command(
+                "RCPT TO:<inbox@capture.test>",
+                "450 4.2.0 Greylisted, try again later",
+            )
+            .await;
+        client.command("RSET", "250 ").await;
+    }
+    // Another sender is a delivery of its own: greylisted from now on.
+    client.command("MAIL FROM:<b@sender.test>", "250 ").await;
+    client.command("RCPT TO:<inbox@capture.test>", "450 ").await;
+    client.command("RSET", "250 ").await;
+    assert!(
+        capture.mailbox().is_empty(),
+        "a greylisted attempt is stored"
+    );
+
+    // Five minutes after the first attempt the recipient is accepted; the
+    // profile defers the message at the end of DATA, twice.
+    clock.advance_to(Duration::from_secs(300));
+    for _ in 0..2 {
+        let reply = client
+            .send("a@sender.test", "inbox@capture.test", raw)
+            .await;
+        assert_eq!(reply, "451 4.7.25 no PTR");
+    }
+    client.command("QUIT", "221 ").await;
+    let messages = capture.mailbox().messages();
+    let [m] = &messages[..] else {
+        panic!(
+            "{} messages: a retry must replace the deferred copy",
+            messages.len()
+        )
+    };
+    assert_eq!((m.seq, m.id.as_str(), m.attempts), (1, "C000001", 2));
+    assert_eq!(m.reply, "451 4.7.25 no PTR");
+    assert_eq!(*m.raw(), *raw);
 }
 
 /// A capture with small limits, so that each is reached with a few bytes.

@@ -16,14 +16,17 @@ use crate::support::workspace_root;
 /// layer 4, talk over SMTP, not through each other's code).
 const LAYERS: &[(&str, &[&str])] = &[
     (
-        "foundations: exit codes, header bytes, the resolver, TOML files with diagnostics",
-        &["exit", "headers", "dns", "document"],
+        "foundations: exit codes, header bytes, the resolver, TOML files with diagnostics, simulated time",
+        &["exit", "headers", "dns", "document", "clock"],
     ),
     (
         "protocols and material: SMTP, DKIM keys, SES's conventions",
         &["keys", "smtp", "ses"],
     ),
-    ("the harness's use of the judge", &["verify"]),
+    (
+        "the harness's uses of the judge: verdicts on messages, aggregate reports read back",
+        &["verify", "dmarc_reports"],
+    ),
     ("receiver profiles", &["receiver"]),
     (
         "the parties, which never call each other",

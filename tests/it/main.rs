@@ -2,6 +2,7 @@ mod capture;
 mod cli;
 mod diff;
 mod dig;
+mod dmarc_read;
 mod dmarc_reports;
 mod fuzz_regressions;
 mod html;

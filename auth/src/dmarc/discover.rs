@@ -139,6 +139,22 @@ pub async fn organizational_domain(
     }
 }
 
+/// Identifier alignment with organizational domains from the Public
+/// Suffix List (RFC 7489 §3.1, §3.2), without DNS: for a reader of
+/// aggregate reports, which carry domains and results, not the DNS the
+/// receiver saw. `mode` is `s` (strict: the same domain) or `r` (relaxed:
+/// the same organizational domain); both names are normalised first, and
+/// an empty one aligns with nothing.
+pub fn aligned_by_psl(mode: char, author: &str, identifier: &str) -> bool {
+    let (author, identifier) = (normalize_domain(author), normalize_domain(identifier));
+    if author.is_empty() || identifier.is_empty() {
+        return false;
+    }
+    identifier == author
+        || (mode != 's'
+            && psl_organizational_domain(&identifier) == psl_organizational_domain(&author))
+}
+
 /// Organizational domains already determined during one evaluation.
 pub(crate) struct OrgDomains<'a, L> {
     lookup: &'a L,
@@ -445,6 +461,22 @@ mod tests {
         ] {
             assert_eq!(psl_organizational_domain(domain), org, "{domain}");
         }
+    }
+
+    #[test]
+    fn alignment_by_the_public_suffix_list() {
+        assert!(aligned_by_psl('r', "example.com", "bounce.example.com"));
+        assert!(aligned_by_psl('r', "News.Example.com.", "example.com"));
+        assert!(!aligned_by_psl('s', "example.com", "bounce.example.com"));
+        assert!(aligned_by_psl('s', "example.com", "EXAMPLE.com"));
+        assert!(!aligned_by_psl(
+            'r',
+            "example.com",
+            "ap-northeast-1.amazonses.com"
+        ));
+        // Two registrations under one public suffix are two organizations.
+        assert!(!aligned_by_psl('r', "a.example.co.uk", "other.co.uk"));
+        assert!(!aligned_by_psl('r', "example.com", ""));
     }
 
     #[test]

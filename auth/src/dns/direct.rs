@@ -67,6 +67,14 @@ impl DirectLookup {
         self.timeout
     }
 
+    /// Whether `name` exists, by its SOA query: `Ok` for records or NODATA,
+    /// [`DnsError::NxDomain`] when it does not, a temporary error when the
+    /// server did not say (for a caller that needs a type the [`Lookup`]
+    /// trait lacks, as `HickoryLookup::resolver` serves hickory's callers).
+    pub async fn exists(&self, name: &str) -> Result<(), DnsError> {
+        self.query(name, RecordType::SOA).await.map(|_| ())
+    }
+
     async fn query(&self, name: &str, rtype: RecordType) -> Answer<RData> {
         let name = rdata::to_name(name)?;
         let id = random_id();

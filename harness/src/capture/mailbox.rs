@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use super::spool::Body;
 use crate::{
+    headers::{field_name, header_fields, split_header},
     receiver::Judgement,
     smtp::{Reply, Transaction},
 };
@@ -40,6 +41,34 @@ pub struct Captured {
     /// the message as receiver profiles do.
     #[serde(skip)]
     pub judgement: Option<Judgement>,
+    /// How many times the message arrived: more than 1 when the sender
+    /// retried after the capture deferred it at the end of DATA (each
+    /// retry takes the deferred copy's place; `reply` and `judgement` are
+    /// the last attempt's).
+    pub attempts: u32,
+    /// What tells a retry of the same message: see [`digest`].
+    #[serde(skip)]
+    pub(super) digest: u64,
+}
+
+/// A hash of what stays the same when a sender retries a message: its
+/// Message-ID field, or its bytes when it has none (a forwarder on the
+/// way may re-seal a retry with a new ARC timestamp, but keeps the
+/// Message-ID).
+pub(super) fn digest(data: &[u8]) -> u64 {
+    use std::hash::{DefaultHasher, Hasher};
+    let mut hasher = DefaultHasher::new();
+    let message_id = header_fields(split_header(data).0)
+        .into_iter()
+        .find(|f| field_name(f) == "message-id");
+    match message_id {
+        Some(field) => {
+            hasher.write(b"message-id");
+            hasher.write(field.trim_ascii());
+        }
+        None => hasher.write(data),
+    }
+    hasher.finish()
 }
 
 /// The envelope of a captured message and the client that sent it.
@@ -199,28 +228,43 @@ impl Mailbox {
     /// returns the queue id.
     #[cfg(test)]
     pub(super) fn store(&self, envelope: CapturedEnvelope, raw: Vec<u8>) -> String {
-        self.store_judged(envelope, Body::Memory(raw), None).0
+        let digest = digest(&raw);
+        self.store_attempt(envelope, Body::Memory(raw), digest, None)
+            .0
     }
 
     /// Stores a message with the judgement of the receiver profiles, if
     /// any; returns the queue id and the reply for the client: the
     /// strictest profile's refusal, or `250 2.0.0 Ok: queued as <id>`.
-    pub(super) fn store_judged(
+    /// A retry of a message the capture deferred (same envelope, same
+    /// [`digest`], a 4xx reply) replaces it and keeps its sequence number
+    /// and id, counting the attempt.
+    pub(super) fn store_attempt(
         &self,
         envelope: CapturedEnvelope,
         body: Body,
+        digest: u64,
         judgement: Option<Judgement>,
     ) -> (String, Reply) {
         let mut id = String::new();
         let mut reply = Reply::ok("");
         self.messages.send_modify(|messages| {
-            let seq = messages.len() as u64 + 1;
+            let retried = messages.iter().rposition(|m| {
+                m.reply.starts_with('4')
+                    && m.digest == digest
+                    && m.envelope.mail_from == envelope.mail_from
+                    && m.envelope.rcpt_to == envelope.rcpt_to
+            });
+            let (seq, attempts) = match retried {
+                Some(i) => (messages[i].seq, messages[i].attempts + 1),
+                None => (messages.len() as u64 + 1, 1),
+            };
             id = format!("C{seq:06}");
             reply = judgement
                 .as_ref()
                 .and_then(Judgement::refusal)
                 .unwrap_or_else(|| Reply::ok(format!("2.0.0 Ok: queued as {id}")));
-            messages.push(Captured {
+            let captured = Captured {
                 seq,
                 id: id.clone(),
                 received_at: Utc::now(),
@@ -228,7 +272,13 @@ impl Mailbox {
                 body,
                 reply: reply.to_string(),
                 judgement,
-            });
+                attempts,
+                digest,
+            };
+            match retried {
+                Some(i) => messages[i] = captured,
+                None => messages.push(captured),
+            }
         });
         (id, reply)
     }
@@ -275,7 +325,7 @@ mod tests {
         let mailbox = Mailbox::new();
         let large = b"Subject: large\r\n\r\n\x00\xffbody\r\n".to_vec();
         let body = spool.store_blocking(large.clone()).unwrap();
-        mailbox.store_judged(envelope(), body, None);
+        mailbox.store_attempt(envelope(), body, digest(&large), None);
         mailbox.store(envelope(), b"small".to_vec());
         assert_eq!(mailbox.in_memory_bytes(), 5);
 
@@ -292,6 +342,24 @@ mod tests {
         drop((mailbox, spool));
         assert!(!path.exists(), "spool file outlived the mailbox");
         assert!(!dir.exists(), "spool directory outlived the mailbox");
+    }
+
+    #[test]
+    fn a_retry_is_known_by_its_message_id_else_by_its_bytes() {
+        let sealed = |t: u32| format!("ARC-Seal: t={t}\r\nMessage-ID: <1@a.test>\r\n\r\nbody\r\n");
+        assert_eq!(digest(sealed(1).as_bytes()), digest(sealed(2).as_bytes()));
+        assert_ne!(
+            digest(b"Message-ID: <1@a.test>\r\n\r\nx\r\n"),
+            digest(b"Message-ID: <2@a.test>\r\n\r\nx\r\n")
+        );
+        assert_eq!(
+            digest(b"Subject: a\r\n\r\nx\r\n"),
+            digest(b"Subject: a\r\n\r\nx\r\n")
+        );
+        assert_ne!(
+            digest(b"Subject: a\r\n\r\nx\r\n"),
+            digest(b"Subject: b\r\n\r\nx\r\n")
+        );
     }
 
     #[test]

@@ -113,6 +113,8 @@ mod tests {
                 tls: None,
             },
             body: crate::capture::spool::Body::Memory(Vec::new()),
+            attempts: 1,
+            digest: 0,
             reply: "250 2.0.0 Ok: queued as C000001".into(),
             judgement: None,
         }

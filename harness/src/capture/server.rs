@@ -1,16 +1,20 @@
 //! The capture's SMTP server.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
+use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
 use super::mailbox::{CapturedEnvelope, Mailbox};
 use super::spool::{DEFAULT_SPOOL_THRESHOLD, Spool};
 use crate::{
-    receiver::{Receivers, judge},
+    clock::SimClock,
+    receiver::{Deferral, Receivers, deferred, judge},
     smtp::{self, Handler, Reply, ServerConfig, Transaction},
     verify::{Verifier, VerifyInput},
 };
@@ -42,6 +46,15 @@ pub struct CaptureConfig {
     /// its mailbox. A spool file is removed when the last copy of its
     /// message is dropped; a configured directory itself is kept.
     pub spool_dir: Option<PathBuf>,
+    /// Deferrals at RCPT TO that do not depend on the message
+    /// (greylisting, deferring a sender for hours): a recipient of a
+    /// delivery (client IP, envelope from, recipient) is answered with the
+    /// first one's 4xx while its window since that delivery's first
+    /// attempt lasts. Default none.
+    pub deferrals: Vec<Deferral>,
+    /// The scenario's simulated time, which the deferrals' windows are
+    /// measured in. Default: a clock of its own, at zero.
+    pub clock: SimClock,
 }
 
 /// The receivers the capture acts as, and the DNS it verifies against.
@@ -86,6 +99,8 @@ impl Default for CaptureConfig {
             receivers: None,
             spool_threshold: DEFAULT_SPOOL_THRESHOLD,
             spool_dir: None,
+            deferrals: Vec::new(),
+            clock: SimClock::new(),
         }
     }
 }
@@ -96,6 +111,11 @@ struct Recorder {
     mailbox: Mailbox,
     judge: Option<Judge>,
     spool: Spool,
+    deferrals: Vec<Deferral>,
+    clock: SimClock,
+    /// When each delivery (client IP, envelope from, recipient) was first
+    /// attempted, in simulated time.
+    first_seen: Mutex<HashMap<(IpAddr, String, String), Duration>>,
 }
 
 impl Handler for Recorder {
@@ -116,10 +136,32 @@ impl Handler for Recorder {
             }
             _ => None,
         };
+        let digest = super::mailbox::digest(&tx.data);
         match self.spool.store(tx.data).await {
-            Ok(body) => self.mailbox.store_judged(envelope, body, judgement).1,
+            Ok(body) => {
+                self.mailbox
+                    .store_attempt(envelope, body, digest, judgement)
+                    .1
+            }
             Err(e) => Reply::new(451, format!("4.3.0 Cannot spool the message: {e}")),
         }
+    }
+
+    fn rcpt(&self, tx: &Transaction, rcpt: &str) -> Option<Reply> {
+        if self.deferrals.is_empty() {
+            return None;
+        }
+        let now = self.clock.now();
+        let key = (
+            tx.client_ip,
+            tx.mail_from.clone(),
+            rcpt.to_ascii_lowercase(),
+        );
+        let first_seen = match self.first_seen.lock() {
+            Ok(mut seen) => *seen.entry(key).or_insert(now),
+            Err(_) => now,
+        };
+        deferred(&self.deferrals, first_seen, now)
     }
 
     fn connection(&self, open: bool) {
@@ -131,7 +173,10 @@ impl Handler for Recorder {
 /// every message in `mailbox` before replying: `250 2.0.0 Ok: queued as
 /// <id>`, or, when the configuration names receivers, the strictest
 /// receiver's refusal (a 5xx or 4xx at the end of DATA; the message is
-/// recorded with its outcomes all the same). A message over
+/// recorded with its outcomes all the same; a retry of a message it
+/// deferred takes that message's place). With `config.deferrals`,
+/// recipients are deferred at RCPT TO while a deferral's window lasts,
+/// and such attempts record nothing. A message over
 /// `config.spool_threshold` is stored in a spool file instead of in
 /// memory; `451 4.3.0` when that file cannot be written.
 pub async fn run(
@@ -146,6 +191,8 @@ pub async fn run(
         receivers,
         spool_threshold,
         spool_dir,
+        deferrals,
+        clock,
         ..
     } = config;
     if let Some(r) = &receivers {
@@ -169,6 +216,9 @@ pub async fn run(
             mailbox,
             judge,
             spool: Spool::new(spool_threshold, spool_dir),
+            deferrals,
+            clock,
+            first_seen: Mutex::default(),
         }),
         smtp,
         shutdown,

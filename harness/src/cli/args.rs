@@ -8,7 +8,7 @@ use std::{net::SocketAddr, path::PathBuf};
 use clap::{ArgMatches, Parser, Subcommand, parser::ValueSource};
 
 use super::{Format, live::DEFAULT_CAPTURE_TIMEOUT};
-use crate::{diff::ZoneSource, runner::Partition, ses};
+use crate::{diff::ZoneSource, dmarc_reports::limits, runner::Partition, ses};
 
 /// The whole command line.
 #[derive(Parser)]
@@ -40,6 +40,10 @@ pub enum CommandArgs {
     Audit(AuditArgs),
     /// Print the DNS records an SES identity needs, in BIND syntax.
     SesRecords(SesRecordsArgs),
+    /// Read DMARC aggregate reports (RFC 7489 or RFC 9990; XML, .gz,
+    /// .zip) and say per sending source what passes aligned today and
+    /// what p=quarantine or p=reject would do to it.
+    DmarcReports(DmarcReportsArgs),
 }
 
 /// `mailharness run`.
@@ -67,8 +71,9 @@ pub struct RunArgs {
     /// Also write a self-contained HTML report with a diagram per message.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Write, as the receiver, one DMARC aggregate report (RFC 7489 XML)
-    /// per policy domain whose rua= destinations are authorised.
+    /// Write, as the receiver, one DMARC aggregate report (RFC 7489 XML,
+    /// and RFC 9990 XML in DIR/rfc9990/) per policy domain whose rua=
+    /// destinations are authorised.
     #[arg(long, value_name = "DIR")]
     pub dmarc_reports: Option<PathBuf>,
     /// Run only scenarios whose name or file path contains PATTERN
@@ -244,6 +249,34 @@ pub struct SesRecordsArgs {
     /// The AWS region.
     #[arg(long, default_value = ses::DEFAULT_REGION)]
     pub region: String,
+}
+
+/// `mailharness dmarc-reports`.
+#[derive(clap::Args)]
+pub struct DmarcReportsArgs {
+    /// Report files, or folders walked for *.xml, *.gz and *.zip files.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Also write the answer as a self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// The sp= of the stricter records (none, quarantine or reject);
+    /// default: the same as their p=, as in a record without sp=.
+    #[arg(long, value_name = "POLICY")]
+    pub sp: Option<mailharness_auth::Policy>,
+    /// Look up each source's reverse name (PTR) through this nameserver;
+    /// without it nothing is looked up.
+    #[arg(long, value_name = "ADDR")]
+    pub nameserver: Option<SocketAddr>,
+    /// The largest compressed file (.gz, .zip) read, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = limits::DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+    /// The most XML one report may be or decompress to, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = limits::DEFAULT_MAX_XML_SIZE)]
+    pub max_xml_size: u64,
 }
 
 /// `--jobs`: a whole number of at least 1.

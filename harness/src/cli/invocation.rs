@@ -8,8 +8,10 @@ use std::{ffi::OsString, io::Write, path::PathBuf};
 use clap::{CommandFactory, FromArgMatches};
 
 use super::{
-    AuditSettings, DiffSettings, LiveRunSettings, RunSettings,
-    args::{Args, AuditArgs, CommandArgs, DiffArgs, LiveArgs, RunArgs, SesRecordsArgs},
+    AuditSettings, DiffSettings, DmarcReportsSettings, LiveRunSettings, RunSettings,
+    args::{
+        Args, AuditArgs, CommandArgs, DiffArgs, DmarcReportsArgs, LiveArgs, RunArgs, SesRecordsArgs,
+    },
 };
 use crate::{
     diff::ZoneSource,
@@ -43,6 +45,7 @@ pub enum Invocation {
         mail_from: Option<String>,
         region: String,
     },
+    DmarcReports(DmarcReportsSettings),
 }
 
 /// Reads a command line (`argv[0]` first). The error is clap's: a usage
@@ -82,6 +85,7 @@ impl Invocation {
                 mail_from,
                 region,
             },
+            CommandArgs::DmarcReports(args) => Invocation::DmarcReports(args.into()),
         }
     }
 
@@ -105,6 +109,7 @@ impl Invocation {
                 mail_from,
                 region,
             } => super::ses_records(&identity, mail_from.as_deref(), &region, out, err),
+            Invocation::DmarcReports(settings) => super::dmarc_reports(&settings, out, err).await,
         }
     }
 }
@@ -176,6 +181,23 @@ impl From<AuditArgs> for AuditSettings {
             check: args.check,
             endpoint_url: args.endpoint_url,
             nameserver: args.nameserver,
+        }
+    }
+}
+
+impl From<DmarcReportsArgs> for DmarcReportsSettings {
+    fn from(args: DmarcReportsArgs) -> Self {
+        DmarcReportsSettings {
+            paths: args.paths,
+            format: args.format,
+            html: args.html,
+            sp: args.sp,
+            nameserver: args.nameserver,
+            limits: crate::dmarc_reports::Limits {
+                max_file_size: args.max_file_size,
+                max_xml_size: args.max_xml_size,
+                ..crate::dmarc_reports::Limits::default()
+            },
         }
     }
 }
@@ -297,6 +319,28 @@ mod tests {
         assert_eq!(settings.before, ZoneSource::WorkingTree);
         assert_eq!(settings.after, ZoneSource::Git("HEAD".into()));
         assert_eq!(options.jobs, 1);
+    }
+
+    #[test]
+    fn dmarc_reports_limits_default_to_the_librarys() {
+        let Invocation::DmarcReports(settings) = parse_ok(&["dmarc-reports", "reports/"]) else {
+            panic!("not dmarc-reports");
+        };
+        assert_eq!(settings.limits, crate::dmarc_reports::Limits::default());
+        assert_eq!(settings.sp, None);
+        let Invocation::DmarcReports(settings) = parse_ok(&[
+            "dmarc-reports",
+            "r.xml",
+            "--sp",
+            "none",
+            "--max-xml-size",
+            "1000",
+        ]) else {
+            panic!("not dmarc-reports");
+        };
+        assert_eq!(settings.sp, Some(mailharness_auth::Policy::None));
+        assert_eq!(settings.limits.max_xml_size, 1000);
+        assert!(parse(["mailharness", "dmarc-reports"]).is_err());
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //! receiver.
 
 use super::Mismatch;
-use crate::scenario::{Expectations, Outcome};
+use crate::{
+    receiver::Disposition,
+    scenario::{Expectations, Outcome},
+};
 
 /// Compares the relay's answer with `expect.outcome`. `refused` is the
 /// final SMTP reply the sender got; `None` when the message was delivered.
@@ -32,6 +35,42 @@ pub fn compare_outcome(expect: &Expectations, refused: Option<&str>) -> Vec<Mism
             found,
         )]
     }
+}
+
+/// Compares `expect.delivery` with how many attempts the sending path
+/// made to deliver to the receiver and what became of the message there
+/// (`None`: it never reached a receiver).
+pub fn compare_delivery(
+    expect: &Expectations,
+    attempts: usize,
+    disposition: Option<Disposition>,
+) -> Vec<Mismatch> {
+    let Some(delivery) = &expect.delivery else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(expected) = delivery.attempts
+        && usize::try_from(expected).ok() != Some(attempts)
+    {
+        out.push(Mismatch::new(
+            "delivery.attempts",
+            expected.to_string(),
+            attempts.to_string(),
+        ));
+    }
+    if let Some(expected) = delivery.disposition
+        && Some(expected) != disposition
+    {
+        out.push(Mismatch::new(
+            "delivery.disposition",
+            expected.to_string(),
+            disposition.map_or_else(
+                || "none (the message reached no receiver)".to_string(),
+                |d| d.to_string(),
+            ),
+        ));
+    }
+    out
 }
 
 /// Whether the scenario expects anything of a verdict or of the receivers:
@@ -89,6 +128,31 @@ mod tests {
         );
         assert_eq!(compare_outcome(&expect, None).len(), 1);
         assert_eq!(compare_outcome(&expect, Some("554 other")).len(), 1);
+    }
+
+    #[test]
+    fn delivery_attempts_and_final_disposition() {
+        let expect = Expectations {
+            delivery: Some(crate::scenario::DeliveryExpectation {
+                attempts: Some(2),
+                disposition: Some(Disposition::Inbox),
+            }),
+            ..Default::default()
+        };
+        assert!(compare_delivery(&expect, 2, Some(Disposition::Inbox)).is_empty());
+        let found = compare_delivery(&expect, 17, Some(Disposition::Tempfail));
+        assert_eq!(
+            found,
+            [
+                Mismatch::new("delivery.attempts", "2", "17"),
+                Mismatch::new("delivery.disposition", "inbox", "tempfail"),
+            ]
+        );
+        assert_eq!(
+            compare_delivery(&expect, 0, None)[1].found,
+            "none (the message reached no receiver)"
+        );
+        assert!(compare_delivery(&Expectations::default(), 0, None).is_empty());
     }
 
     #[test]

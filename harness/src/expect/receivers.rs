@@ -50,12 +50,14 @@ mod tests {
                 profile: "docomo".into(),
                 disposition: Disposition::Reject,
                 reply: Some("550 Unknown user".into()),
+                banner: None,
                 reasons: vec!["DMARC does not pass".into()],
             },
             ReceiverOutcome {
                 profile: "generic".into(),
                 disposition: Disposition::Inbox,
                 reply: None,
+                banner: None,
                 reasons: Vec::new(),
             },
         ];

@@ -14,6 +14,10 @@ pub const BUNDLED_FOLDER: &str = "<bundled>";
 const PROFILES: &[(&str, &str)] = &[
     ("au-high", include_str!("../../../receivers/au-high.toml")),
     ("docomo", include_str!("../../../receivers/docomo.toml")),
+    (
+        "docomo-strict",
+        include_str!("../../../receivers/docomo-strict.toml"),
+    ),
     ("generic", include_str!("../../../receivers/generic.toml")),
     ("gmail", include_str!("../../../receivers/gmail.toml")),
     (
@@ -25,6 +29,7 @@ const PROFILES: &[(&str, &str)] = &[
         include_str!("../../../receivers/lenient-mta.toml"),
     ),
     ("outlook", include_str!("../../../receivers/outlook.toml")),
+    ("softbank", include_str!("../../../receivers/softbank.toml")),
     (
         "yahoo-bulk",
         include_str!("../../../receivers/yahoo-bulk.toml"),

@@ -4,11 +4,11 @@ use std::net::IpAddr;
 
 use super::{
     Disposition, ReceiverOutcome,
-    profile::{Conditions, PolicyState, Profile, Rule},
+    profile::{Conditions, Enforcement, PolicyState, Profile, ReplyTemplate, Rule},
 };
 use crate::{
     smtp::Reply,
-    verify::{Signals, Verdict},
+    verify::{DomainDns, Signals, Verdict},
 };
 use mailharness_auth::{DkimResult, DmarcResult, Policy, SpfResult};
 
@@ -21,14 +21,19 @@ pub struct Evidence<'a> {
     pub tls: Option<&'a str>,
     /// The scenario's `[receivers] bulk`, which overrides each profile's.
     pub bulk: Option<bool>,
+    /// The scenario's `[receivers] enforcement`, which overrides each
+    /// profile's.
+    pub enforcement: Option<Enforcement>,
     pub client_ip: IpAddr,
     pub helo: &'a str,
 }
 
 /// What `profile` does with the message: every rule whose conditions hold
 /// applies, the strictest action decides and the first rule with that
-/// action gives the reply. The reasons of all applying rules are listed,
-/// strictest first; none when the message goes to the inbox.
+/// action gives the reply (and a warning's banner). At the `defer` stage
+/// of enforcement a `reject` rule with a `defer_reply` acts as a
+/// `tempfail` with that reply. The reasons of all applying rules are
+/// listed, strictest first; none when the message goes to the inbox.
 pub fn evaluate(profile: &Profile, evidence: &Evidence<'_>) -> ReceiverOutcome {
     decide(profile, &Facts::of(evidence))
 }
@@ -70,6 +75,10 @@ struct Facts {
     one_click: bool,
     /// The scenario's word on bulk, if it said one.
     bulk: Option<bool>,
+    /// The scenario's enforcement stage, if it said one.
+    enforcement: Option<Enforcement>,
+    mail_from_dns: DomainDns,
+    from_dns: DomainDns,
     client_ip: String,
     from_domain: String,
     mail_from_domain: String,
@@ -105,6 +114,9 @@ impl Facts {
             list_unsubscribe: s.list_unsubscribe,
             one_click: s.one_click,
             bulk: e.bulk,
+            enforcement: e.enforcement,
+            mail_from_dns: s.mail_from_dns,
+            from_dns: s.from_dns,
             client_ip: e.client_ip.to_string(),
             from_domain: v.header_from_domain.clone().unwrap_or_default(),
             mail_from_domain: v.return_path_domain.clone(),
@@ -124,29 +136,36 @@ impl Facts {
 
 fn decide(profile: &Profile, facts: &Facts) -> ReceiverOutcome {
     let bulk = facts.bulk.unwrap_or(profile.bulk);
-    let mut applied: Vec<&Rule> = profile
+    let stage = facts.enforcement.unwrap_or(profile.enforcement);
+    let mut applied: Vec<(Disposition, Option<&ReplyTemplate>, &Rule)> = profile
         .rules
         .iter()
         .filter(|rule| holds(&rule.when, facts, bulk))
+        .map(|rule| match (&rule.defer_reply, stage) {
+            (Some(defer), Enforcement::Defer) => (Disposition::Tempfail, Some(defer), rule),
+            _ => (rule.action.disposition(), rule.reply.as_ref(), rule),
+        })
         .collect();
-    // Stable: rules of the same action stay in file order.
-    applied.sort_by_key(|rule| std::cmp::Reverse(rule.action.disposition().severity()));
-    let Some(decisive) = applied.first() else {
+    // Stable: rules of the same disposition stay in file order.
+    applied.sort_by_key(|(disposition, _, _)| std::cmp::Reverse(disposition.severity()));
+    let Some(&(disposition, reply, decisive)) = applied.first() else {
         return ReceiverOutcome {
             profile: profile.name.clone(),
             disposition: Disposition::Inbox,
             reply: None,
+            banner: None,
             reasons: Vec::new(),
         };
     };
     ReceiverOutcome {
         profile: profile.name.clone(),
-        disposition: decisive.action.disposition(),
-        reply: decisive
-            .reply
-            .as_ref()
-            .map(|r| format!("{} {}", r.code, facts.fill(&r.text))),
-        reasons: applied.iter().map(|r| facts.fill(&r.reason)).collect(),
+        disposition,
+        reply: reply.map(|r| format!("{} {}", r.code, facts.fill(&r.text))),
+        banner: decisive.banner.as_deref().map(|b| facts.fill(b)),
+        reasons: applied
+            .iter()
+            .map(|(_, _, r)| facts.fill(&r.reason))
+            .collect(),
     }
 }
 
@@ -169,6 +188,14 @@ fn holds(when: &Conditions, f: &Facts, bulk: bool) -> bool {
         && flag(when.list_unsubscribe, f.list_unsubscribe)
         && flag(when.one_click, f.one_click)
         && flag(when.bulk, bulk)
+        && when
+            .mail_from_dns
+            .as_ref()
+            .is_none_or(|m| m.matches(&f.mail_from_dns))
+        && when
+            .from_dns
+            .as_ref()
+            .is_none_or(|m| m.matches(&f.from_dns))
 }
 
 #[cfg(test)]
@@ -199,6 +226,9 @@ mod tests {
             list_unsubscribe: true,
             one_click: true,
             bulk: None,
+            enforcement: None,
+            mail_from_dns: DomainDns::Exists,
+            from_dns: DomainDns::Exists,
             client_ip: "54.240.27.10".into(),
             from_domain: "example.com".into(),
             mail_from_domain: "ap-northeast-1.amazonses.com".into(),
@@ -341,12 +371,81 @@ reason = "a broken signature"
         assert_eq!(sealed.disposition, Disposition::Inbox);
     }
 
+    /// A carrier that warns, drops and defers: the strictest decides, a
+    /// warning carries its banner, and the enforcement stage (the
+    /// profile's, or the scenario's over it) turns a reject into a defer.
+    #[test]
+    fn warnings_drops_and_enforcement_stages() {
+        let profile = load_profile_str(
+            r#"
+[[rule]]
+when = { dmarc = "fail" }
+action = "warn"
+banner = "{from_domain} may be spoofed"
+reason = "DMARC fails"
+
+[[rule]]
+when = { header_from_spf = "!pass", dmarc = "!pass" }
+action = "drop"
+reason = "From not verified"
+
+[[rule]]
+when = { mail_from_dns = "nxdomain" }
+action = "reject"
+reply = "553 {mail_from_domain} does not exist"
+defer_reply = "451 4.7.1 {mail_from_domain} does not exist yet"
+reason = "no such envelope domain"
+"#,
+            Path::new("receivers/carrier.toml"),
+        )
+        .unwrap();
+        let warned = decide(
+            &profile,
+            &Facts {
+                header_from_spf: SpfResult::Pass,
+                ..ses_default()
+            },
+        );
+        assert_eq!(warned.disposition, Disposition::InboxWithWarning);
+        assert_eq!(warned.banner.as_deref(), Some("example.com may be spoofed"));
+        assert_eq!(warned.reply, None);
+        let dropped = decide(&profile, &ses_default());
+        assert_eq!(dropped.disposition, Disposition::Dropped);
+        assert_eq!(dropped.banner, None);
+        assert_eq!(dropped.reasons, ["From not verified", "DMARC fails"]);
+        let missing = Facts {
+            mail_from_dns: DomainDns::Nxdomain,
+            mail_from_domain: "nowhere.test".into(),
+            ..ses_default()
+        };
+        let refused = decide(&profile, &missing);
+        assert_eq!(refused.disposition, Disposition::Reject);
+        assert_eq!(
+            refused.reply.as_deref(),
+            Some("553 nowhere.test does not exist")
+        );
+        let deferred = decide(
+            &profile,
+            &Facts {
+                enforcement: Some(Enforcement::Defer),
+                ..missing
+            },
+        );
+        assert_eq!(deferred.disposition, Disposition::Tempfail);
+        assert_eq!(
+            deferred.reply.as_deref(),
+            Some("451 4.7.1 nowhere.test does not exist yet")
+        );
+        assert_eq!(deferred.reasons[0], "no such envelope domain");
+    }
+
     #[test]
     fn strictest_and_refusal() {
         let o = |profile: &str, disposition, reply: Option<&str>| ReceiverOutcome {
             profile: profile.into(),
             disposition,
             reply: reply.map(String::from),
+            banner: None,
             reasons: Vec::new(),
         };
         let outcomes = [

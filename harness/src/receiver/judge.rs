@@ -3,8 +3,9 @@
 
 use super::{
     ReceiverOutcome,
+    deferral::Deferral,
     evaluate::{Evidence, evaluate, refusal, strictest},
-    profile::Profile,
+    profile::{Enforcement, Profile},
 };
 use crate::{
     smtp::{LineEndings, Reply},
@@ -21,6 +22,12 @@ pub struct Receivers {
     /// `dmarc = "rfc7489" | "rfc9989"`: the DMARC specification the
     /// receiver follows; `None`: the run's (`--dmarc`, else the default).
     pub dmarc: Option<mailharness_auth::DmarcSpec>,
+    /// `enforcement = "defer" | "reject"`: overrides every profile's own
+    /// enforcement stage.
+    pub enforcement: Option<Enforcement>,
+    /// `greylist` and `defer`: deferrals at RCPT TO that do not depend on
+    /// the message, in that order.
+    pub deferrals: Vec<Deferral>,
 }
 
 impl Receivers {
@@ -95,6 +102,7 @@ pub async fn judge(
         signals: &signals,
         tls,
         bulk: receivers.bulk,
+        enforcement: receivers.enforcement,
         client_ip: input.client_ip,
         helo: input.helo,
     };

@@ -6,6 +6,8 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use toml::Spanned;
+
 use super::{
     bundled::{Bundled, bundled_names},
     profile::{Action, PLACEHOLDERS, Profile, ReplyTemplate, Rule},
@@ -138,25 +140,25 @@ fn check(text: &str, path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<P
             continue;
         };
         let action = *action_key.get_ref();
-        let reply = match (action, &rule.reply) {
-            (Action::Spam, Some(reply)) => {
+        let refuses = matches!(action, Action::Tempfail | Action::Reject);
+        let reply = match (&rule.reply, refuses) {
+            (Some(reply), false) => {
                 error(
                     reply.span(),
-                    "reply applies only to action = \"tempfail\" or \"reject\" (spam is accepted with a 250)".into(),
+                    format!(
+                        "reply applies only to action = \"tempfail\" or \"reject\" ({} is accepted with a 250)",
+                        action.name()
+                    ),
                 );
                 None
             }
-            (Action::Spam, None) => None,
-            (_, None) => {
+            (None, false) => None,
+            (None, true) => {
                 error(
                     action_key.span(),
                     format!(
                         "action = \"{}\" needs a reply, e.g. reply = \"{}\"",
-                        if action == Action::Reject {
-                            "reject"
-                        } else {
-                            "tempfail"
-                        },
+                        action.name(),
                         if action == Action::Reject {
                             "550 5.7.1 message refused"
                         } else {
@@ -166,18 +168,47 @@ fn check(text: &str, path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<P
                 );
                 None
             }
-            (_, Some(reply)) => match parse_reply(reply.get_ref(), action) {
-                Ok(template) => {
-                    if let Err(message) = check_placeholders(reply.get_ref()) {
-                        error(reply.span(), message);
-                    }
-                    Some(template)
+            (Some(reply), true) => checked_reply(reply, action == Action::Reject, &mut error),
+        };
+        let defer_reply = match (&rule.defer_reply, action) {
+            (None, _) => None,
+            (Some(defer), Action::Reject) => checked_reply(defer, false, &mut error),
+            (Some(defer), _) => {
+                error(
+                    defer.span(),
+                    "defer_reply applies only to action = \"reject\" (the 4xx it answers instead while enforcement = \"defer\")".into(),
+                );
+                None
+            }
+        };
+        let banner = match (&rule.banner, action) {
+            (Some(banner), Action::Warn) => {
+                let text = banner.get_ref().trim().to_string();
+                if text.is_empty() || text.contains(['\r', '\n']) {
+                    error(
+                        banner.span(),
+                        "expected a banner of one non-empty line".into(),
+                    );
+                } else if let Err(message) = check_placeholders(&text) {
+                    error(banner.span(), message);
                 }
-                Err(message) => {
-                    error(reply.span(), message);
-                    None
-                }
-            },
+                Some(text)
+            }
+            (None, Action::Warn) => {
+                error(
+                    action_key.span(),
+                    "action = \"warn\" needs a banner, the warning the user sees, e.g. banner = \"This message may be spoofed\"".into(),
+                );
+                None
+            }
+            (Some(banner), _) => {
+                error(
+                    banner.span(),
+                    "banner applies only to action = \"warn\"".into(),
+                );
+                None
+            }
+            (None, _) => None,
         };
         let reason = reason_key.get_ref().trim().to_string();
         if reason.is_empty() || reason.contains(['\r', '\n']) {
@@ -192,6 +223,8 @@ fn check(text: &str, path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<P
             when: rule.when,
             action,
             reply,
+            defer_reply,
+            banner,
             reason,
         });
     }
@@ -208,19 +241,41 @@ fn check(text: &str, path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<P
             RawLineEndings::Strict => LineEndings::Strict,
             RawLineEndings::Lenient => LineEndings::Lenient,
         },
+        enforcement: raw.enforcement,
         rules,
     })
 }
 
-/// `"550 5.7.26 text"` for a reject, `"421 4.7.27 text"` for a tempfail.
-fn parse_reply(reply: &str, action: Action) -> Result<ReplyTemplate, String> {
-    let class = if action == Action::Reject { '5' } else { '4' };
+/// A checked reply (`permanent`: a 5xx, else a 4xx), its errors reported.
+fn checked_reply(
+    reply: &Spanned<String>,
+    permanent: bool,
+    error: &mut impl FnMut(Range<usize>, String),
+) -> Option<ReplyTemplate> {
+    match parse_reply(reply.get_ref(), permanent) {
+        Ok(template) => {
+            if let Err(message) = check_placeholders(reply.get_ref()) {
+                error(reply.span(), message);
+            }
+            Some(template)
+        }
+        Err(message) => {
+            error(reply.span(), message);
+            None
+        }
+    }
+}
+
+/// `"550 5.7.26 text"` for a reject (`permanent`), `"421 4.7.27 text"`
+/// for a tempfail or a `defer_reply`.
+fn parse_reply(reply: &str, permanent: bool) -> Result<ReplyTemplate, String> {
+    let class = if permanent { '5' } else { '4' };
     let expected = format!(
-        "expected a {class}xx reply such as \"{class}50 {class}.7.1 text\" for action = \"{}\"",
-        if action == Action::Reject {
-            "reject"
+        "expected a {class}xx reply such as \"{class}50 {class}.7.1 text\" for {}",
+        if permanent {
+            "action = \"reject\""
         } else {
-            "tempfail"
+            "action = \"tempfail\" or a defer_reply"
         }
     );
     let (code, text) = reply.split_once(' ').unwrap_or((reply, ""));
@@ -373,14 +428,111 @@ reason = "z"
         assert_eq!(
             e,
             [
-                r#"receivers/test.toml:1:1: unknown key "descripton", expected one of "description", "bulk", "line_endings", "rule""#,
+                r#"receivers/test.toml:1:1: unknown key "descripton", expected one of "description", "bulk", "line_endings", "enforcement", "rule""#,
                 r#"receivers/test.toml:4:16: expected one of "pass", "fail", "softfail", "neutral", "none", "temperror", "permerror", found "pas""#,
-                r#"receivers/test.toml:4:23: unknown key "dmarcc", expected one of "spf", "header_from_spf", "dkim", "spf_aligned", "dkim_aligned", "dmarc", "policy", "arc", "fcrdns", "tls", "rfc5322", "list_unsubscribe", "one_click", "bulk""#,
+                r#"receivers/test.toml:4:23: unknown key "dmarcc", expected one of "spf", "header_from_spf", "dkim", "spf_aligned", "dkim_aligned", "dmarc", "policy", "arc", "fcrdns", "tls", "rfc5322", "list_unsubscribe", "one_click", "bulk", "mail_from_dns", "from_dns""#,
                 r#"receivers/test.toml:5:10: action = "reject" needs a reply, e.g. reply = "550 5.7.1 message refused""#,
                 r#"receivers/test.toml:10:9: reply applies only to action = "tempfail" or "reject" (spam is accepted with a 250)"#,
-                r#"receivers/test.toml:15:9: expected a 4xx reply such as "450 4.7.1 text" for action = "tempfail", found "550 5.7.1 wrong class""#,
+                r#"receivers/test.toml:15:9: expected a 4xx reply such as "450 4.7.1 text" for action = "tempfail" or a defer_reply, found "550 5.7.1 wrong class""#,
                 r#"receivers/test.toml:16:10: expected one of "{client_ip}", "{from_domain}", "{mail_from_domain}", "{helo}", "{format_problems}", found "{nope}""#,
-                r#"receivers/test.toml:19:10: expected one of "spam", "tempfail", "reject", found "bounce""#,
+                r#"receivers/test.toml:19:10: expected one of "warn", "spam", "drop", "tempfail", "reject", found "bounce""#,
+            ]
+            .join("\n")
+        );
+    }
+
+    #[test]
+    fn warnings_drops_and_the_enforcement_stage() {
+        let profile = load(
+            r#"
+enforcement = "defer"
+
+[[rule]]
+when = { dmarc = "none", mail_from_dns = "exists", from_dns = ["nxdomain", "temperror"] }
+action = "warn"
+banner = "This message may be spoofed: {from_domain}"
+reason = "no DMARC record"
+
+[[rule]]
+when = { spf = "!pass" }
+action = "drop"
+reason = "spoofed envelope"
+
+[[rule]]
+when = { tls = false }
+action = "reject"
+reply = "550 5.7.29 no TLS"
+defer_reply = "421 4.7.29 no TLS yet"
+reason = "no TLS"
+"#,
+        )
+        .unwrap();
+        assert_eq!(profile.enforcement, crate::receiver::Enforcement::Defer);
+        let [warn, drop, reject] = &profile.rules[..] else {
+            panic!("{:?}", profile.rules)
+        };
+        assert_eq!(warn.action, Action::Warn);
+        assert_eq!(
+            warn.banner.as_deref(),
+            Some("This message may be spoofed: {from_domain}")
+        );
+        assert_eq!(drop.action, Action::Drop);
+        assert_eq!(drop.reply, None);
+        assert_eq!(
+            reject.defer_reply,
+            Some(ReplyTemplate {
+                code: 421,
+                text: "4.7.29 no TLS yet".into()
+            })
+        );
+    }
+
+    #[test]
+    fn banners_and_defer_replies_only_where_they_apply() {
+        let e = load(
+            r#"enforcement = "later"
+
+[[rule]]
+action = "warn"
+reason = "a"
+
+[[rule]]
+action = "drop"
+banner = "b"
+reply = "250 ok"
+reason = "b"
+
+[[rule]]
+action = "tempfail"
+reply = "451 4.7.1 later"
+defer_reply = "421 4.7.1 later"
+reason = "c"
+
+[[rule]]
+action = "reject"
+reply = "550 5.7.1 no"
+defer_reply = "550 5.7.1 still no"
+reason = "d"
+
+[[rule]]
+when = { mail_from_dns = "missing" }
+action = "warn"
+banner = ""
+reason = "e"
+"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            [
+                r#"receivers/test.toml:1:15: expected one of "defer" or "reject", found "later""#,
+                r#"receivers/test.toml:4:10: action = "warn" needs a banner, the warning the user sees, e.g. banner = "This message may be spoofed""#,
+                r#"receivers/test.toml:9:10: banner applies only to action = "warn""#,
+                r#"receivers/test.toml:10:9: reply applies only to action = "tempfail" or "reject" (drop is accepted with a 250)"#,
+                r#"receivers/test.toml:16:15: defer_reply applies only to action = "reject" (the 4xx it answers instead while enforcement = "defer")"#,
+                r#"receivers/test.toml:22:15: expected a 4xx reply such as "450 4.7.1 text" for action = "tempfail" or a defer_reply, found "550 5.7.1 still no""#,
+                r#"receivers/test.toml:26:26: expected one of "exists", "nxdomain", "temperror", "none", found "missing""#,
+                r#"receivers/test.toml:28:10: expected a banner of one non-empty line"#,
             ]
             .join("\n")
         );
@@ -410,16 +562,16 @@ reason = "z"
     #[test]
     fn replies() {
         assert_eq!(
-            parse_reply("550 Unknown user", Action::Reject),
+            parse_reply("550 Unknown user", true),
             Ok(ReplyTemplate {
                 code: 550,
                 text: "Unknown user".into()
             })
         );
-        assert!(parse_reply("55 x", Action::Reject).is_err());
-        assert!(parse_reply("550", Action::Reject).is_err());
-        assert!(parse_reply("450 x", Action::Reject).is_err());
-        assert!(parse_reply("421 4.7.0 x", Action::Tempfail).is_ok());
+        assert!(parse_reply("55 x", true).is_err());
+        assert!(parse_reply("550", true).is_err());
+        assert!(parse_reply("450 x", true).is_err());
+        assert!(parse_reply("421 4.7.0 x", false).is_ok());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde::{
 use mailharness_auth::{DkimResult, DmarcResult, SpfResult};
 
 use super::Disposition;
-use crate::smtp::LineEndings;
+use crate::{smtp::LineEndings, verify::DomainDns};
 
 /// One receiver, as its file describes it.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,6 +29,9 @@ pub struct Profile {
     /// refuses the message) or [`LineEndings::Lenient`] (a LF alone ends a
     /// line, so `<LF>.<CRLF>` ends the data: open to SMTP smuggling).
     pub line_endings: LineEndings,
+    /// The stage of enforcement the profile models: at `defer`, rules
+    /// with a `defer_reply` defer (4xx) instead of rejecting (5xx).
+    pub enforcement: Enforcement,
     /// In file order. Every rule whose conditions hold applies; the
     /// strictest action decides.
     pub rules: Vec<Rule>,
@@ -42,6 +45,12 @@ pub struct Rule {
     /// The SMTP reply at the end of DATA, for `tempfail` (4xx) and
     /// `reject` (5xx); may hold [`PLACEHOLDERS`].
     pub reply: Option<ReplyTemplate>,
+    /// For `reject`: the 4xx reply the rule gives instead while the
+    /// enforcement stage is [`Enforcement::Defer`] (the rule then defers).
+    pub defer_reply: Option<ReplyTemplate>,
+    /// For `warn`: the warning the user sees above the message; may hold
+    /// [`PLACEHOLDERS`].
+    pub banner: Option<String>,
     /// Why, in a line; may hold [`PLACEHOLDERS`].
     pub reason: String,
 }
@@ -50,8 +59,12 @@ pub struct Rule {
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
+    /// Accepted (250) and shown in the inbox under a warning banner.
+    Warn,
     /// Accepted (250) and put in the spam folder.
     Spam,
+    /// Accepted (250) and never delivered: silently dropped.
+    Drop,
     /// Refused for now: a 4xx reply.
     Tempfail,
     /// Refused: a 5xx reply.
@@ -59,13 +72,41 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action as a file writes it.
+    pub const NAMES: [&str; 5] = ["warn", "spam", "drop", "tempfail", "reject"];
+
     pub fn disposition(self) -> Disposition {
         match self {
+            Action::Warn => Disposition::InboxWithWarning,
             Action::Spam => Disposition::Spam,
+            Action::Drop => Disposition::Dropped,
             Action::Tempfail => Disposition::Tempfail,
             Action::Reject => Disposition::Reject,
         }
     }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Warn => "warn",
+            Action::Spam => "spam",
+            Action::Drop => "drop",
+            Action::Tempfail => "tempfail",
+            Action::Reject => "reject",
+        }
+    }
+}
+
+/// How far a receiver's enforcement has gone: a receiver that ramps its
+/// requirements up (Gmail from November 2025) first defers mail that
+/// misses them, then rejects it.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Enforcement {
+    /// Rules with a `defer_reply` answer it (4xx): the sender retries.
+    Defer,
+    /// Rules reject with their `reply` (5xx).
+    #[default]
+    Reject,
 }
 
 /// A reply code and its text (the enhanced status code, if any, included).
@@ -116,6 +157,10 @@ pub struct Conditions {
     pub one_click: Option<bool>,
     /// Whether the sender counts as a bulk sender.
     pub bulk: Option<bool>,
+    /// Whether the envelope from's domain exists in DNS.
+    pub mail_from_dns: Option<Matcher<DomainDns>>,
+    /// Whether the header From's domain exists in DNS.
+    pub from_dns: Option<Matcher<DomainDns>>,
 }
 
 /// The DMARC policy as a condition sees it.

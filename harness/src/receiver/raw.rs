@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::profile::{Action, Conditions};
+use super::profile::{Action, Conditions, Enforcement};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -13,6 +13,8 @@ pub(super) struct RawProfile {
     pub bulk: bool,
     #[serde(default)]
     pub line_endings: RawLineEndings,
+    #[serde(default)]
+    pub enforcement: Enforcement,
     #[serde(default)]
     pub rule: Vec<Spanned<RawRule>>,
 }
@@ -26,6 +28,8 @@ pub(super) struct RawRule {
     /// errors of the other rules; missing ones are reported after.
     pub action: Option<Spanned<Action>>,
     pub reply: Option<Spanned<String>>,
+    pub defer_reply: Option<Spanned<String>>,
+    pub banner: Option<Spanned<String>>,
     pub reason: Option<Spanned<String>>,
 }
 

@@ -1,4 +1,9 @@
-use std::net::{IpAddr, SocketAddr};
+use std::{
+    net::{IpAddr, SocketAddr},
+    time::Duration,
+};
+
+use crate::{clock::SimClock, ses};
 
 /// What SES does when the custom MAIL FROM domain is not verified
 /// (`BehaviorOnMxFailure`).
@@ -35,6 +40,41 @@ pub struct SesIdentity {
     pub egress_ip: IpAddr,
     /// The sending host name given in EHLO; SES's observed host by default.
     pub helo: Option<String>,
+    /// How long and how often SES retries a deferred message.
+    pub delivery: DeliveryOptions,
+}
+
+/// How SES retries a message the receiver deferred (a 4xx reply): a
+/// configuration set's `DeliveryOptions.MaxDeliverySeconds`, and the waits
+/// between attempts ([`ses::RETRY_INTERVALS`] unless the scenario gives
+/// its own).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryOptions {
+    /// How long after the first attempt SES stops trying.
+    pub max_delivery: Duration,
+    /// The waits between attempts; the last is repeated.
+    pub retry_intervals: Vec<Duration>,
+}
+
+impl Default for DeliveryOptions {
+    fn default() -> Self {
+        DeliveryOptions {
+            max_delivery: Duration::from_secs(ses::MAX_DELIVERY_SECONDS),
+            retry_intervals: ses::RETRY_INTERVALS.to_vec(),
+        }
+    }
+}
+
+impl DeliveryOptions {
+    /// The wait before attempt `n + 2`, after `n + 1` attempts failed for
+    /// now.
+    pub fn wait_after(&self, failed: usize) -> Duration {
+        let last = self.retry_intervals.len().saturating_sub(1);
+        self.retry_intervals
+            .get(failed.saturating_sub(1).min(last))
+            .copied()
+            .unwrap_or(ses::RETRY_INTERVALS[0])
+    }
 }
 
 /// The relay's configuration: the identity it emulates and where it sends.
@@ -48,4 +88,7 @@ pub struct RelayConfig {
     /// Whom to trust when the next hop offers STARTTLS; without it the
     /// relay delivers in plain text.
     pub next_hop_tls: Option<crate::smtp::ClientTls>,
+    /// The scenario's simulated time: the relay moves it to each retry
+    /// instead of waiting.
+    pub clock: SimClock,
 }

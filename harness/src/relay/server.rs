@@ -1,4 +1,7 @@
-use std::net::SocketAddr;
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
 
 use mail_auth::{
     AuthenticatedMessage,
@@ -8,19 +11,26 @@ use mail_auth::{
     },
 };
 
-use super::{MxFailure, PublishedKeys, RelayConfig, process};
+use super::{
+    MxFailure, PublishedKeys, RelayConfig,
+    delivery::{Delivery, deliver_with_retries},
+    process,
+};
 use crate::{
     ses,
     smtp::{Handler, LineEndings, Reply, ServerConfig, ServerHandle, Transaction, deliver_tls},
 };
 
 /// The SMTP side of the relay: every accepted message is checked,
-/// rewritten, signed and delivered onward before the reply is given, so the
-/// sender sees the outcome (SES itself accepts first and bounces later).
+/// rewritten, signed and delivered onward, retried on SES's schedule
+/// while the next hop defers it, before the reply is given, so the sender
+/// sees the outcome (SES itself accepts first and bounces later).
 pub struct RelayHandler {
     config: RelayConfig,
     keys: PublishedKeys,
     resolver: TokioResolver,
+    /// Every message's delivery, in the order they ended.
+    deliveries: Arc<Mutex<Vec<Delivery>>>,
 }
 
 impl RelayHandler {
@@ -30,6 +40,7 @@ impl RelayHandler {
             config,
             keys,
             resolver,
+            deliveries: Arc::default(),
         })
     }
 
@@ -176,20 +187,31 @@ impl RelayHandler {
             .helo
             .clone()
             .unwrap_or_else(|| ses::sending_host(&self.config.ses.region));
-        match deliver_tls(
-            self.config.next_hop,
-            self.config.ses.egress_ip,
-            &helo,
-            &envelope_from,
-            &tx.rcpt_to,
-            &rewritten.message,
-            self.config.next_hop_tls.as_ref(),
+        let delivery = deliver_with_retries(
+            &rewritten.ses_id,
+            &self.config.ses.delivery,
+            &self.config.clock,
+            || {
+                deliver_tls(
+                    self.config.next_hop,
+                    self.config.ses.egress_ip,
+                    &helo,
+                    &envelope_from,
+                    &tx.rcpt_to,
+                    &rewritten.message,
+                    self.config.next_hop_tls.as_ref(),
+                )
+            },
         )
-        .await
-        {
-            Ok(_) => Reply::new(250, format!("Ok {}", rewritten.ses_id)),
-            Err(e) => e.reply(),
+        .await;
+        let reply = match delivery.reply() {
+            r if r.is_positive() => Reply::new(250, format!("Ok {}", rewritten.ses_id)),
+            r => r,
+        };
+        if let Ok(mut deliveries) = self.deliveries.lock() {
+            deliveries.push(delivery);
         }
+        reply
     }
 }
 
@@ -203,6 +225,7 @@ impl Handler for RelayHandler {
 pub struct RelayHandle {
     server: ServerHandle,
     keys: PublishedKeys,
+    deliveries: Arc<Mutex<Vec<Delivery>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -227,6 +250,7 @@ impl RelayHandle {
             .clone()
             .unwrap_or_else(|| format!("email-smtp.{}.amazonaws.com", config.ses.region));
         let handler = RelayHandler::new(config, keys.clone()).map_err(RelayStartError::Resolver)?;
+        let deliveries = Arc::clone(&handler.deliveries);
         let server_config = ServerConfig {
             hostname,
             // The relay passes a message's bytes on as it got them, bare
@@ -235,7 +259,11 @@ impl RelayHandle {
             ..ServerConfig::default()
         };
         let server = ServerHandle::start(addr, handler, server_config).await?;
-        Ok(RelayHandle { server, keys })
+        Ok(RelayHandle {
+            server,
+            keys,
+            deliveries,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -244,5 +272,14 @@ impl RelayHandle {
 
     pub fn keys(&self) -> &PublishedKeys {
         &self.keys
+    }
+
+    /// The deliveries of the messages relayed so far, each with its
+    /// attempts, in the order they ended.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.deliveries
+            .lock()
+            .map(|d| d.clone())
+            .unwrap_or_default()
     }
 }

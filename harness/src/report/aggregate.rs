@@ -7,9 +7,16 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
+use mailharness_auth::{DmarcSpec, Policy};
 
 use super::{MessageReport, Reporter, RunReport, markup::escape};
 use crate::verify::PublishedPolicy;
+
+mod rfc9990;
+
+/// The folder inside `--dmarc-reports DIR` that holds the RFC 9990 copy of
+/// each report, under the same file name.
+pub const RFC9990_FOLDER: &str = "rfc9990";
 
 /// The receiving organisation that signs the reports.
 const ORG_NAME: &str = "mailharness capture (mx.capture.test)";
@@ -24,7 +31,10 @@ const RECEIVER_DOMAIN: &str = "mx.capture.test";
 /// distinct record (policy and `rua` destinations) gets a report of its
 /// own, told apart by a unique id in the file name. A report is written
 /// only when at least one of its `rua` destinations is authorised (RFC
-/// 7489 §7.1); the others are listed as skipped, on `notes`.
+/// 7489 §7.1); the others are listed as skipped, on `notes`. Each report
+/// is written twice: as RFC 7489 Appendix C has it, in the folder, and as
+/// RFC 9990 (DMARCbis aggregate reporting, namespace
+/// `urn:ietf:params:xml:ns:dmarc-2.0`) has it, in [`RFC9990_FOLDER`].
 pub struct AggregateReporter<W: Write> {
     dir: PathBuf,
     notes: W,
@@ -52,6 +62,10 @@ impl<W: Write> Reporter for AggregateReporter<W> {
         let end = Utc::now();
         let domains = aggregate(report);
         std::fs::create_dir_all(&self.dir).map_err(|e| with_path(&self.dir, e))?;
+        let dir_9990 = self.dir.join(RFC9990_FOLDER);
+        if domains.iter().any(|d| d.rua.iter().any(|(_, ok)| *ok)) {
+            std::fs::create_dir_all(&dir_9990).map_err(|e| with_path(&dir_9990, e))?;
+        }
         // Reports go only to authorised destinations; a domain with more
         // than one report numbers them.
         let written = |d: &DomainReport| d.rua.iter().any(|(_, ok)| *ok);
@@ -94,17 +108,22 @@ impl<W: Write> Reporter for AggregateReporter<W> {
                 }
                 continue;
             }
-            let file = self.dir.join(format!(
+            let file_name = format!(
                 "{RECEIVER_DOMAIN}!{name}!{}!{}{unique}.xml",
                 self.begin.timestamp(),
                 end.timestamp()
-            ));
+            );
+            let file = self.dir.join(&file_name);
             let xml = render(domain, &unique, self.begin, end);
             std::fs::write(&file, xml).map_err(|e| with_path(&file, e))?;
+            let file_9990 = dir_9990.join(&file_name);
+            let xml = rfc9990::render(domain, &unique, self.begin, end);
+            std::fs::write(&file_9990, xml).map_err(|e| with_path(&file_9990, e))?;
             writeln!(
                 self.notes,
-                "dmarc reports: {name}: wrote {} ({} record{}, {} message{}) for {}",
+                "dmarc reports: {name}: wrote {} and {} ({} record{}, {} message{}) for {}",
                 file.display(),
+                file_9990.display(),
                 domain.rows.len(),
                 if domain.rows.len() == 1 { "" } else { "s" },
                 domain.messages(),
@@ -123,6 +142,9 @@ fn with_path(path: &Path, e: std::io::Error) -> std::io::Error {
 /// The messages of one policy domain.
 struct DomainReport {
     policy: PublishedPolicy,
+    /// The specification the receiver followed for every message of the
+    /// report (RFC 9990's `discovery_method`); `None` when they differ.
+    spec: Option<DmarcSpec>,
     /// Every `rua` destination seen for the domain, with its authorisation.
     rua: Vec<(String, bool)>,
     /// Rows with the same source and outcome are counted together.
@@ -146,10 +168,14 @@ struct Row {
     envelope_to: String,
     envelope_from: String,
     header_from: String,
-    /// (domain, selector, result, human result)
-    dkim: Vec<(String, String, String, Option<String>)>,
+    /// (domain, selector, result, human result, passed aligned)
+    dkim: Vec<(String, String, String, Option<String>, bool)>,
     /// (domain, scope, result)
     spf: (String, String, String),
+    /// The policy that applied (`p`, `sp` or `np`): with the record's
+    /// `t=y`, what RFC 9990's disposition `pass` and override reason
+    /// `policy_test_mode` are made of.
+    policy: Option<Policy>,
 }
 
 /// Groups the run's messages by the DMARC record that applied to them:
@@ -169,14 +195,21 @@ fn aggregate(report: &RunReport) -> Vec<DomainReport> {
                 .iter()
                 .map(|r| (r.address.clone(), r.authorized))
                 .collect();
+            let spec = m.verdict.dmarc.spec;
             let index = match groups
                 .iter()
                 .position(|g| g.policy == *policy && g.rua == rua)
             {
-                Some(i) => i,
+                Some(i) => {
+                    if groups[i].spec != Some(spec) {
+                        groups[i].spec = None;
+                    }
+                    i
+                }
                 None => {
                     groups.push(DomainReport {
                         policy: policy.clone(),
+                        spec: Some(spec),
                         rua,
                         rows: BTreeMap::new(),
                     });
@@ -220,6 +253,7 @@ fn row(m: &MessageReport) -> Row {
                     d.selector.clone(),
                     d.result.to_string(),
                     d.reason.clone(),
+                    d.aligned,
                 )
             })
             .collect(),
@@ -228,6 +262,7 @@ fn row(m: &MessageReport) -> Row {
             scope.to_string(),
             v.spf.result.to_string(),
         ),
+        policy: v.dmarc.policy,
     }
 }
 
@@ -241,17 +276,7 @@ fn render(domain: &DomainReport, unique: &str, begin: DateTime<Utc>, end: DateTi
     let _ = writeln!(x, "  <report_metadata>");
     element(&mut x, 4, "org_name", ORG_NAME);
     element(&mut x, 4, "email", ORG_EMAIL);
-    element(
-        &mut x,
-        4,
-        "report_id",
-        &format!(
-            "{}.{}{}@{RECEIVER_DOMAIN}",
-            p.domain,
-            begin.timestamp(),
-            unique.replace('!', ".")
-        ),
-    );
+    element(&mut x, 4, "report_id", &report_id(&p.domain, begin, unique));
     let _ = writeln!(x, "    <date_range>");
     element(&mut x, 6, "begin", &begin.timestamp().to_string());
     element(&mut x, 6, "end", &end.timestamp().to_string());
@@ -286,7 +311,7 @@ fn render(domain: &DomainReport, unique: &str, begin: DateTime<Utc>, end: DateTi
         element(&mut x, 6, "header_from", &row.header_from);
         let _ = writeln!(x, "    </identifiers>");
         let _ = writeln!(x, "    <auth_results>");
-        for (d, s, result, human) in &row.dkim {
+        for (d, s, result, human, _) in &row.dkim {
             let _ = writeln!(x, "      <dkim>");
             element(&mut x, 8, "domain", d);
             if !s.is_empty() {
@@ -309,6 +334,15 @@ fn render(domain: &DomainReport, unique: &str, begin: DateTime<Utc>, end: DateTi
     }
     let _ = writeln!(x, "</feedback>");
     x
+}
+
+/// The report's id (the same in both formats: one report, two renderings).
+fn report_id(domain: &str, begin: DateTime<Utc>, unique: &str) -> String {
+    format!(
+        "{domain}.{}{}@{RECEIVER_DOMAIN}",
+        begin.timestamp(),
+        unique.replace('!', ".")
+    )
 }
 
 fn element(out: &mut String, indent: usize, name: &str, text: &str) {

@@ -16,3 +16,4 @@ mod style;
 mod text;
 
 pub use page::HtmlReporter;
+pub(super) use style::CSS;

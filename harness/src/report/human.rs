@@ -134,8 +134,40 @@ pub(super) fn write_details(
         "refused"
     };
     writeln!(out, "{indent}relay        {relay}: {}", s.relay.reply)?;
+    write_attempts(out, &s.relay.attempts, indent)?;
     for (i, m) in s.messages.iter().enumerate() {
         write_message(out, i + 1, m, style, indent)?;
+    }
+    Ok(())
+}
+
+/// The relay's delivery attempts when it retried, in simulated time;
+/// consecutive attempts with the same reply share a line.
+fn write_attempts(
+    out: &mut dyn Write,
+    attempts: &[crate::relay::Attempt],
+    indent: &str,
+) -> std::io::Result<()> {
+    if attempts.len() <= 1 {
+        return Ok(());
+    }
+    let when = |a: &crate::relay::Attempt| crate::clock::format_duration(a.at);
+    let m = attempts.len();
+    let mut n = 1;
+    for run in attempts.chunk_by(|a, b| a.reply == b.reply) {
+        let (first, last) = (&run[0], &run[run.len() - 1]);
+        let label = if run.len() == 1 {
+            format!("attempt {n}/{m} at {}", when(first))
+        } else {
+            format!(
+                "attempts {n}-{}/{m} at {} to {}",
+                n + run.len() - 1,
+                when(first),
+                when(last)
+            )
+        };
+        writeln!(out, "{indent}             {label}: {}", first.reply)?;
+        n += run.len();
     }
     Ok(())
 }
@@ -273,6 +305,9 @@ fn write_receivers(
             r.profile,
             style.disposition(r.disposition.as_str(), pad),
         )?;
+        if let Some(banner) = &r.banner {
+            writeln!(out, "{indent}  {:<12} {:<width$}  banner: {banner}", "", "")?;
+        }
         for reason in &r.reasons {
             writeln!(out, "{indent}  {:<12} {:<width$}  {reason}", "", "")?;
         }
@@ -299,6 +334,7 @@ mod tests {
             relay: RelayReport {
                 accepted: false,
                 reply: "554 5.7.1 MessageRejected".to_string(),
+                attempts: Vec::new(),
             },
             messages: Vec::new(),
             failures: (0..failures)
@@ -368,6 +404,40 @@ FAIL Pair (s/pair.toml)
         assert_eq!(
             render(passing, true, Style::plain()),
             "1 scenario: 1 passed, 0 failed\n"
+        );
+    }
+
+    /// A relay that retried: one line per run of attempts with the same
+    /// reply, in simulated time.
+    #[test]
+    fn retried_attempts_are_listed() {
+        use crate::{relay::Attempt, smtp::Reply};
+        let at = |secs, code, text: &str| Attempt {
+            at: std::time::Duration::from_secs(secs),
+            reply: Reply::new(code, text),
+        };
+        let mut retried = refused("Grey", "s/grey.toml", None, 0);
+        retried.relay = RelayReport {
+            accepted: true,
+            reply: "250 Ok 0106".into(),
+            attempts: vec![
+                at(0, 450, "4.2.0 Greylisted"),
+                at(300, 450, "4.2.0 Greylisted"),
+                at(900, 421, "4.7.28 rate limited"),
+                at(8100, 250, "2.0.0 Ok"),
+            ],
+        };
+        assert_eq!(
+            render(vec![retried], false, Style::plain()),
+            "\
+PASS Grey (s/grey.toml)
+  relay        accepted: 250 Ok 0106
+               attempts 1-2/4 at 0s to 5m: 450 4.2.0 Greylisted
+               attempt 3/4 at 15m: 421 4.7.28 rate limited
+               attempt 4/4 at 2h15m: 250 2.0.0 Ok
+
+1 scenario: 1 passed, 0 failed
+"
         );
     }
 

@@ -145,6 +145,7 @@ mod tests {
             relay: RelayReport {
                 accepted: false,
                 reply: "554 5.7.1 Message <rejected> & refused".to_string(),
+                attempts: Vec::new(),
             },
             messages: Vec::new(),
             failures: failures

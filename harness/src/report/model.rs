@@ -164,10 +164,19 @@ impl DnsQuery {
 }
 
 /// How the relay answered the sender.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct RelayReport {
     pub accepted: bool,
     pub reply: String,
+    /// The SES-like relay's attempts to deliver to the next hop, each with
+    /// its time (simulated, since the first) and reply; in the JSON report
+    /// only when there was more than one (it retried a deferral).
+    #[serde(skip_serializing_if = "at_most_one")]
+    pub attempts: Vec<crate::relay::Attempt>,
+}
+
+fn at_most_one(attempts: &[crate::relay::Attempt]) -> bool {
+    attempts.len() <= 1
 }
 
 /// One message as the capture received it, and the receiver's verdict.

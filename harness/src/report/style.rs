@@ -72,14 +72,15 @@ impl Style {
         }
     }
 
-    /// A receiver's disposition, padded to `width`: `inbox` green, `spam`
-    /// and `tempfail` yellow, `reject` red.
+    /// A receiver's disposition, padded to `width`: `inbox` green,
+    /// `inbox-with-warning`, `spam` and `tempfail` yellow, `dropped` and
+    /// `reject` red.
     pub fn disposition(self, word: &str, width: usize) -> String {
         let padded = format!("{word:<width$}");
         match word {
             "inbox" => self.paint(GREEN, &padded),
-            "spam" | "tempfail" => self.paint(YELLOW, &padded),
-            "reject" => self.paint(RED, &padded),
+            "inbox-with-warning" | "spam" | "tempfail" => self.paint(YELLOW, &padded),
+            "dropped" | "reject" => self.paint(RED, &padded),
             _ => padded,
         }
     }

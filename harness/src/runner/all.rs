@@ -120,6 +120,7 @@ fn settle(
                 relay: RelayReport {
                     accepted: false,
                     reply: String::new(),
+                    attempts: Vec::new(),
                 },
                 messages: Vec::new(),
                 failures: Vec::new(),

@@ -188,6 +188,7 @@ pub async fn run_live_scenario(
             } else {
                 reply
             },
+            attempts: Vec::new(),
         },
         messages,
         failures,

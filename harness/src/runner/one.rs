@@ -9,10 +9,12 @@ use mock_dns::{Catalog, ServerHandle};
 use super::{APP_HELO, RECEIVER_HOST};
 use crate::{
     capture::{CaptureConfig, CaptureHandle, CaptureReceivers, Captured},
+    clock::SimClock,
     dns::{FAULT_QUERY_TIMEOUT, Nameserver, QUERY_TIMEOUT},
     expect,
     hop::{HopConfig, HopHandle},
     publish,
+    receiver::Disposition,
     relay::{RelayConfig, RelayHandle},
     report::{DnsQuery, EnvelopeReport, MessageReport, RelayReport, ScenarioReport},
     scenario::{Scenario, Sender},
@@ -85,7 +87,12 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
     // With receiver profiles the capture verifies at the end of DATA; the
     // query log's length then marks where the receiver's queries begin.
     let judging_from = Arc::new(OnceLock::<usize>::new());
+    // Simulated time: the relay moves it to its retries, the capture
+    // measures deferrals in it.
+    let clock = SimClock::new();
     let capture_config = CaptureConfig {
+        deferrals: scenario.receivers.deferrals.clone(),
+        clock: clock.clone(),
         receivers: (!scenario.receivers.is_empty()).then(|| {
             let log = dns.query_log();
             let mark = Arc::clone(&judging_from);
@@ -139,6 +146,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
                 next_hop,
                 nameserver,
                 next_hop_tls: next_hop_tls.clone(),
+                clock: clock.clone(),
             };
             let keys = publish::ses_side(&catalog, ses).map_err(|e| env(e.to_string()))?;
             let relay = RelayHandle::start(loopback(), relay_config, keys)
@@ -208,6 +216,14 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             "the message was accepted but nothing reached the capture{logs}"
         )));
     }
+    // The built-in relay's attempts to deliver, retries included.
+    let attempts: Vec<_> = relay
+        .as_ref()
+        .map(|r| r.deliveries())
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|d| d.attempts)
+        .collect();
     drop(relay);
     drop(smtp_path);
     drop(hops);
@@ -276,6 +292,27 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         &reply.to_string(),
         messages.len(),
     ));
+    // The last reply of the delivery to the receiver: the relay's last
+    // attempt, a direct sender's own, else the capture's.
+    let last_code = match &scenario.sender {
+        Sender::Relay(_) => attempts.last().map(|a| a.reply.code),
+        Sender::Direct(_) => Some(reply.code),
+        _ => captured
+            .last()
+            .and_then(|c| c.reply.get(..3).and_then(|code| code.parse().ok())),
+    };
+    let attempt_count = match &scenario.sender {
+        Sender::Relay(_) => attempts.len(),
+        _ => usize::from(last_code.is_some()),
+    };
+    failures.extend(expect::compare_delivery(
+        &scenario.expect,
+        attempt_count,
+        Disposition::of_delivery(
+            last_code,
+            messages.last().map_or(&[][..], |m| m.receivers.as_slice()),
+        ),
+    ));
 
     let query_log = dns.query_log().entries();
     let report = ScenarioReport {
@@ -288,6 +325,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         relay: RelayReport {
             accepted: reply.accepted,
             reply: reply.to_string(),
+            attempts,
         },
         messages,
         failures,

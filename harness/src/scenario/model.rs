@@ -118,6 +118,16 @@ pub struct Expectations {
     pub dkim: Option<Vec<DkimExpectation>>,
     pub dmarc: Option<DmarcExpectation>,
     pub arc: Option<ArcExpectation>,
+    pub delivery: Option<DeliveryExpectation>,
+}
+
+/// `delivery = { attempts = 2, disposition = "inbox" }`: how many attempts
+/// the sending path made to deliver to the receiver, and what became of
+/// the message there in the end.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryExpectation {
+    pub attempts: Option<u32>,
+    pub disposition: Option<crate::receiver::Disposition>,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -37,6 +37,10 @@ pub(crate) struct RawSender {
     pub byodkim_selector: Option<Spanned<String>>,
     pub dkim_key_bits: Option<Spanned<u32>>,
     pub behavior_on_mx_failure: Option<Spanned<MxFailureName>>,
+    /// `DeliveryOptions.MaxDeliverySeconds`: how long SES retries.
+    pub max_delivery_seconds: Option<Spanned<u64>>,
+    /// The waits between SES's delivery attempts (`"5m"`, …).
+    pub retry_intervals: Option<Spanned<Vec<Spanned<String>>>>,
     pub egress_ip: Option<Spanned<String>>,
     pub helo: Option<Spanned<String>>,
     pub mail_from: Option<Spanned<String>>,
@@ -254,6 +258,16 @@ pub(crate) struct RawExpect {
     /// Profile name → expected disposition.
     pub receivers:
         Option<std::collections::BTreeMap<Spanned<String>, crate::receiver::Disposition>>,
+    /// The delivery's attempts and final disposition.
+    pub delivery: Option<RawExpectDelivery>,
+}
+
+/// `[expect] delivery = { attempts = 2, disposition = "inbox" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawExpectDelivery {
+    pub attempts: Option<u32>,
+    pub disposition: Option<crate::receiver::Disposition>,
 }
 
 /// `[receivers]`: the receiver profiles that judge the message.
@@ -264,6 +278,21 @@ pub(crate) struct RawReceivers {
     pub bulk: Option<bool>,
     /// The DMARC specification the receiver follows.
     pub dmarc: Option<mailharness_auth::DmarcSpec>,
+    /// Overrides every profile's enforcement stage.
+    pub enforcement: Option<crate::receiver::Enforcement>,
+    /// Greylisting: the retry delay (`"5m"`).
+    pub greylist: Option<Spanned<String>>,
+    /// Deferring every attempt for a while.
+    pub defer: Option<Spanned<RawDefer>>,
+}
+
+/// `defer = { for = "2h", reply = "421 4.7.28 …" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDefer {
+    #[serde(rename = "for")]
+    pub window: Option<Spanned<String>>,
+    pub reply: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

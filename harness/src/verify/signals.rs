@@ -1,18 +1,24 @@
 //! What receivers' filters look at besides SPF, DKIM and DMARC: the client
 //! IP's forward-confirmed reverse DNS, SPF evaluated for the header From
-//! domain (as Japanese carriers do), the RFC 5322 basics and the
-//! unsubscribe headers of RFC 2369 and RFC 8058.
+//! domain (as Japanese carriers do), the RFC 5322 basics, the
+//! unsubscribe headers of RFC 2369 and RFC 8058, and whether the envelope
+//! from's and the header From's domains exist in DNS (Yahoo's SOA check,
+//! SoftBank's "does not exist").
 
 use std::net::IpAddr;
 
+use mail_auth::hickory_resolver::{
+    net::{DnsError as NetDnsError, NetError},
+    proto::{op::ResponseCode, rr::RecordType},
+};
 use mailharness_auth::{
     SpfResult, Verdict,
-    dns::Lookup,
+    dns::{DnsError, Lookup},
     spf::{self, Receiver},
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::{Verifier, VerifyInput};
+use super::{Verifier, VerifyInput, check::Resolver};
 use crate::headers::{field_name, header_fields, split_header};
 
 /// The signals of one message.
@@ -34,6 +40,27 @@ pub struct Signals {
     /// One-click unsubscribe (RFC 8058): an https `List-Unsubscribe` and
     /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
     pub one_click: bool,
+    /// Whether the envelope from's domain exists in DNS.
+    pub mail_from_dns: DomainDns,
+    /// Whether the header From's domain exists in DNS.
+    pub from_dns: DomainDns,
+}
+
+/// What DNS says of a domain a message names, as a receiver that checks
+/// that it "resolves" asks: an SOA query for it (Yahoo's check), whose
+/// answer or NODATA says the name exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DomainDns {
+    /// The name exists (an SOA record, or NODATA).
+    Exists,
+    /// NXDOMAIN: the name does not exist.
+    Nxdomain,
+    /// SERVFAIL, a timeout: the receiver could not tell.
+    Temperror,
+    /// There is no domain to ask about: the null sender, a message
+    /// without a From domain.
+    None,
 }
 
 impl Verifier {
@@ -65,6 +92,10 @@ impl Verifier {
             _ => SpfResult::None,
         };
         let headers = HeaderSignals::of(input.raw);
+        let mail_from_domain = input
+            .mail_from
+            .rsplit_once('@')
+            .map(|(_, domain)| domain.trim_end_matches('>'));
         Signals {
             ptr,
             fcrdns,
@@ -72,6 +103,37 @@ impl Verifier {
             format_problems: headers.format_problems,
             list_unsubscribe: headers.list_unsubscribe,
             one_click: headers.one_click,
+            mail_from_dns: self.domain_dns(mail_from_domain).await,
+            from_dns: self.domain_dns(verdict.header_from_domain.as_deref()).await,
+        }
+    }
+
+    /// Whether `domain` exists in DNS: its SOA query answered with a
+    /// record or NODATA, not NXDOMAIN.
+    async fn domain_dns(&self, domain: Option<&str>) -> DomainDns {
+        let Some(domain) = domain.filter(|d| !d.is_empty() && !d.starts_with('[')) else {
+            return DomainDns::None;
+        };
+        let name = format!("{}.", domain.trim_end_matches('.'));
+        let resolver = match self.judge.lookup() {
+            Resolver::Direct(direct) => {
+                return match direct.exists(&name).await {
+                    Ok(()) => DomainDns::Exists,
+                    Err(DnsError::NxDomain) => DomainDns::Nxdomain,
+                    Err(_) => DomainDns::Temperror,
+                };
+            }
+            Resolver::System(hickory) => hickory.resolver(),
+        };
+        match resolver.lookup(name.as_str(), RecordType::SOA).await {
+            Ok(_) => DomainDns::Exists,
+            Err(NetError::Dns(NetDnsError::NoRecordsFound(none)))
+                if none.response_code == ResponseCode::NXDomain =>
+            {
+                DomainDns::Nxdomain
+            }
+            Err(NetError::Dns(NetDnsError::NoRecordsFound(_))) => DomainDns::Exists,
+            Err(_) => DomainDns::Temperror,
         }
     }
 

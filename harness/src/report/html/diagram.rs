@@ -243,9 +243,10 @@ fn receivers(out: &mut String, m: &MessageReport) {
             tone(&disposition),
             esc(&disposition),
             esc(r.reply.as_deref().unwrap_or("250 accepted")),
-            r.reasons
+            r.banner
                 .iter()
-                .map(|reason| esc(reason))
+                .map(|banner| format!("banner: {}", esc(banner)))
+                .chain(r.reasons.iter().map(|reason| esc(reason)))
                 .collect::<Vec<_>>()
                 .join("<br>")
         );

@@ -356,6 +356,7 @@ mod tests {
             relay: RelayReport {
                 accepted: false,
                 reply: reply.to_string(),
+                attempts: Vec::new(),
             },
             messages: Vec::new(),
             failures: Vec::new(),

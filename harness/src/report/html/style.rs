@@ -1,6 +1,6 @@
 /// The page's only stylesheet, inlined: system fonts, no images, no
-/// external resources.
-pub(super) const CSS: &str = r#"
+/// external resources. The page of `mailharness dmarc-reports` shares it.
+pub(in crate::report) const CSS: &str = r#"
 :root {
   --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg: #f6f8fa; --card: #ffffff;
   --ok: #1a7f37; --ok-bg: #dafbe1; --bad: #cf222e; --bad-bg: #ffebe9;

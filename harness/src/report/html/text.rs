@@ -20,8 +20,8 @@ pub(super) fn slug(text: &str) -> String {
 pub(super) fn tone(word: &str) -> &'static str {
     match word {
         "pass" | "inbox" | "delivered" => "ok",
-        "fail" | "softfail" | "permerror" | "reject" | "refused" => "bad",
-        "temperror" | "quarantine" | "spam" | "tempfail" => "warn",
+        "fail" | "softfail" | "permerror" | "reject" | "refused" | "dropped" => "bad",
+        "temperror" | "quarantine" | "spam" | "tempfail" | "inbox-with-warning" => "warn",
         _ => "muted",
     }
 }

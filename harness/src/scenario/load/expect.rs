@@ -6,8 +6,8 @@ use toml::Spanned;
 use super::{
     super::{
         model::{
-            AnyOf, ArcExpectation, DkimExpectation, DmarcExpectation, Expectations, Outcome,
-            SpfExpectation,
+            AnyOf, ArcExpectation, DeliveryExpectation, DkimExpectation, DmarcExpectation,
+            Expectations, Outcome, SpfExpectation,
         },
         raw::RawExpect,
     },
@@ -135,6 +135,10 @@ fn expectations(
             dkim_aligned: d.dkim_aligned,
             disposition: d.disposition.map(|r| AnyOf(r.0)),
             rua_authorized: d.rua_authorized,
+        }),
+        delivery: raw.delivery.map(|d| DeliveryExpectation {
+            attempts: d.attempts,
+            disposition: d.disposition,
         }),
     }
 }

@@ -4,8 +4,15 @@
 
 use toml::Spanned;
 
-use super::{super::raw::RawReceivers, context::Context};
-use crate::receiver::{Profile, Receivers};
+use super::{
+    super::raw::{RawDefer, RawReceivers},
+    context::Context,
+};
+use crate::{
+    clock::parse_duration,
+    receiver::{Deferral, Profile, Receivers},
+    smtp::Reply,
+};
 
 impl Context<'_> {
     /// The file's `[receivers]` (`refused`: given, but it did not
@@ -43,11 +50,43 @@ impl Context<'_> {
             let span = raw.profiles.as_ref().map_or(0..0, |p| p.span());
             self.error(span, conflict);
         }
+        let mut deferrals = Vec::new();
+        if let Some(greylist) = &raw.greylist
+            && let Some(window) = self.checked(greylist.span(), parse_duration(greylist.get_ref()))
+        {
+            deferrals.push(Deferral::greylist(window));
+        }
+        if let Some(defer) = &raw.defer
+            && let Some(deferral) = self.defer(defer)
+        {
+            deferrals.push(deferral);
+        }
         self.clean_since(mark).then_some(Receivers {
             profiles,
             bulk: raw.bulk,
             dmarc: raw.dmarc,
+            enforcement: raw.enforcement,
+            deferrals,
         })
+    }
+
+    /// `defer = { for = "2h", reply = "421 4.7.0 …" }`: `for` required,
+    /// `reply` a 4xx.
+    fn defer(&mut self, defer: &Spanned<RawDefer>) -> Option<Deferral> {
+        let raw = defer.get_ref();
+        let Some(window) = &raw.window else {
+            self.error(
+                defer.span(),
+                "missing key \"for\" in defer, e.g. defer = { for = \"2h\" }",
+            );
+            return None;
+        };
+        let window = self.checked(window.span(), parse_duration(window.get_ref()));
+        let reply = match &raw.reply {
+            Some(reply) => Some(self.checked(reply.span(), temporary_reply(reply.get_ref()))?),
+            None => None,
+        };
+        Some(Deferral::defer(window?, reply))
     }
 
     /// The profile `reference` names, when it loads and is not among
@@ -100,4 +139,17 @@ pub(super) fn names_of_profiles(raw: &RawReceivers) -> Vec<String> {
 fn profile_name(reference: &str) -> String {
     let last = reference.rsplit(['/', '\\']).next().unwrap_or(reference);
     last.strip_suffix(".toml").unwrap_or(last).to_string()
+}
+
+/// A 4xx reply as a scenario writes it: `"421 4.7.28 text"`.
+fn temporary_reply(text: &str) -> Result<Reply, String> {
+    let (code, rest) = text.split_once(' ').unwrap_or((text, ""));
+    match code.parse::<u16>() {
+        Ok(code @ 400..500) if !rest.trim().is_empty() && !rest.contains(['\r', '\n']) => {
+            Ok(Reply::new(code, rest.trim()))
+        }
+        _ => Err(format!(
+            "expected a 4xx reply such as \"421 4.7.0 Try again later\", found \"{text}\""
+        )),
+    }
 }

@@ -11,8 +11,10 @@ use super::{
     sender::DEFAULT_EGRESS_IP,
 };
 use crate::{
-    relay::{MxFailure, SesIdentity},
+    clock::parse_duration,
+    relay::{DeliveryOptions, MxFailure, SesIdentity},
     send::MessageSpec,
+    ses::{MAX_DELIVERY_SECONDS, MIN_MAX_DELIVERY_SECONDS},
 };
 
 /// The region of an identity that names none.
@@ -52,6 +54,7 @@ impl Context<'_> {
         if let Some(h) = &raw.helo {
             self.valid_name(&HOST, h);
         }
+        let delivery = self.delivery_options(&raw);
         let behavior_on_mx_failure = match raw.behavior_on_mx_failure.map(|b| b.into_inner()) {
             Some(MxFailureName::RejectMessage) => MxFailure::RejectMessage,
             _ => MxFailure::UseDefaultValue,
@@ -67,7 +70,53 @@ impl Context<'_> {
             behavior_on_mx_failure,
             egress_ip,
             helo: raw.helo.map(|h| h.into_inner()),
+            delivery,
         })
+    }
+
+    /// `max_delivery_seconds` (SES's bounds) and `retry_intervals` (a
+    /// non-empty list of durations over zero); SES's defaults otherwise.
+    fn delivery_options(&mut self, raw: &RawSender) -> DeliveryOptions {
+        let mut options = DeliveryOptions::default();
+        if let Some(seconds) = &raw.max_delivery_seconds {
+            let value = *seconds.get_ref();
+            if (MIN_MAX_DELIVERY_SECONDS..=MAX_DELIVERY_SECONDS).contains(&value) {
+                options.max_delivery = std::time::Duration::from_secs(value);
+            } else {
+                self.error(
+                    seconds.span(),
+                    format!(
+                        "expected {MIN_MAX_DELIVERY_SECONDS} to {MAX_DELIVERY_SECONDS} (the range SES accepts for MaxDeliverySeconds), found {value}"
+                    ),
+                );
+            }
+        }
+        if let Some(list) = &raw.retry_intervals {
+            if list.get_ref().is_empty() {
+                self.error(
+                    list.span(),
+                    "expected at least one wait, e.g. retry_intervals = [\"5m\", \"1h\"], found none",
+                );
+            }
+            let mut waits = Vec::new();
+            for wait in list.get_ref() {
+                match parse_duration(wait.get_ref()) {
+                    Ok(d) if d.is_zero() => self.error(
+                        wait.span(),
+                        format!(
+                            "expected a wait longer than zero, found \"{}\"",
+                            wait.get_ref()
+                        ),
+                    ),
+                    Ok(d) => waits.push(d),
+                    Err(message) => self.error(wait.span(), message),
+                }
+            }
+            if !waits.is_empty() {
+                options.retry_intervals = waits;
+            }
+        }
+        options
     }
 
     /// The identity, lowercase: the one given, else the From domain;

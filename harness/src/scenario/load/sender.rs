@@ -103,7 +103,7 @@ fn misplaced(raw: &RawSender) -> Vec<(&'static str, Range<usize>, &'static str)>
 }
 
 /// The keys of the built-in relay, the region first.
-fn relay_keys(raw: &RawSender) -> [Key; 7] {
+fn relay_keys(raw: &RawSender) -> [Key; 9] {
     [
         ("region", span_of(&raw.region)),
         ("identity", span_of(&raw.identity)),
@@ -115,6 +115,8 @@ fn relay_keys(raw: &RawSender) -> [Key; 7] {
             "behavior_on_mx_failure",
             span_of(&raw.behavior_on_mx_failure),
         ),
+        ("max_delivery_seconds", span_of(&raw.max_delivery_seconds)),
+        ("retry_intervals", span_of(&raw.retry_intervals)),
     ]
 }
 
