@@ -112,6 +112,7 @@ async fn main() {
                     nameserver: dns.addr().into(),
                     next_hop_tls: capture.client_tls().cloned(),
                     clock: mailharness::clock::SimClock::new(),
+                    simulator: Default::default(),
                 },
                 keys,
             )

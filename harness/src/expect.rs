@@ -9,9 +9,12 @@
 //! - `receivers`: [`compare_receivers`] with `[expect.receivers]`.
 //! - `outcome`: [`compare_outcome`], [`compare_delivery`] (attempts and
 //!   the final disposition), [`delivery_rules`].
+//! - `feedback`: [`compare_feedback`] with `[expect.feedback]`, what the
+//!   SES mailbox simulator gave back.
 //! - `receiving_side`: live mode's check against the receiving side's own
 //!   `Authentication-Results` ([`compare_with_receiving_side`]).
 
+mod feedback;
 mod fields;
 mod mismatch;
 mod outcome;
@@ -19,6 +22,7 @@ mod receivers;
 mod receiving_side;
 mod verdict;
 
+pub use feedback::compare_feedback;
 pub use fields::{Field, VERDICT_FIELDS, read};
 pub use mismatch::Mismatch;
 pub use outcome::{compare_delivery, compare_outcome, delivery_rules, expects_verdict};

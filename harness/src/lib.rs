@@ -28,6 +28,8 @@
 //!   receiver profiles): every error of a file at its line and column.
 //! - [`headers`]: header-block helpers on raw bytes.
 //! - [`hop`]: forwarders and mailing lists between sender and receiver.
+//! - [`http`]: POSTs to an endpoint on this machine (SNS-style
+//!   notifications), refusing any other.
 //! - [`keys`]: DKIM key generation and signing keys.
 //! - [`publish`]: every record the sending side puts in DNS.
 //! - `live` (feature `live`): real Amazon SES and S3: sending, capture,
@@ -54,6 +56,7 @@ pub mod exit;
 pub mod expect;
 pub mod headers;
 pub mod hop;
+pub mod http;
 pub mod keys;
 #[cfg(feature = "live")]
 pub mod live;

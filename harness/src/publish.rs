@@ -2,8 +2,12 @@
 //! publishes for the SES-like relay (`ses_side`), a hop's SPF, host records
 //! and ARC key (`hop`), and the DKIM keys of direct senders and managed
 //! MTAs (`signers`). The runner publishes before it starts the parties,
-//! and hands each the keys it signs with: no party writes to DNS.
+//! and hands each the keys it signs with: no party writes to DNS. When a
+//! message goes to the SES mailbox simulator, the runner also publishes
+//! SES's feedback host, where the simulator's feedback arrives
+//! (`feedback`).
 
+mod feedback;
 mod hop;
 mod ses_side;
 mod signers;
@@ -12,6 +16,7 @@ use std::net::IpAddr;
 
 use mock_dns::{RData, Record};
 
+pub use feedback::feedback_host;
 pub use hop::hop;
 pub use ses_side::ses_side;
 pub use signers::signers;

@@ -10,6 +10,11 @@
 //! - `delivery`: onward delivery with SES's retries ([`Delivery`], its
 //!   [`Attempt`]s), on the scenario's simulated clock.
 //! - `server`: the SMTP handler and the running relay.
+//! - `simulator`: the SES mailbox simulator ([`MailboxSimulator`]): what
+//!   `success@`, `bounce@`, `ooto@`, `complaint@` and `suppressionlist@`
+//!   `simulator.amazonses.com` do, with `feedback` (the DSN, automatic
+//!   response and complaint sent to the MAIL FROM domain's MX) and
+//!   `notify` (SES's notifications and their SNS envelope).
 
 mod config;
 mod delivery;
@@ -17,7 +22,18 @@ mod keys;
 mod process;
 mod server;
 
+mod feedback;
+mod notify;
+mod simulator;
+
 pub use config::{DeliveryOptions, MxFailure, RelayConfig, SesIdentity};
 pub use delivery::{Attempt, Delivery, DeliveryEnd, deliver_with_retries};
 pub use keys::PublishedKeys;
 pub use server::{RelayHandle, RelayHandler, RelayStartError};
+
+pub use feedback::{FeedbackDelivery, FeedbackKind, MxPort};
+pub use notify::{
+    BounceObject, BouncedRecipient, CommonHeaders, ComplaintObject, DeliveryObject, EmailAddress,
+    Header, MailObject, Notification, NotificationType, SesEvent,
+};
+pub use simulator::{MailboxSimulator, Simulated, SimulatedRecipient};

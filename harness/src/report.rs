@@ -5,6 +5,8 @@
 //!
 //! - `model`: [`RunReport`], [`ScenarioReport`], [`MessageReport`].
 //! - `human`: the terminal reporter.
+//! - `feedback`: [`FeedbackReport`], what the SES mailbox simulator gave
+//!   back (feedback messages, SNS notifications), and its terminal lines.
 //! - `json`: the JSON reporter.
 //! - `junit`: the JUnit XML reporter (`--junit FILE`).
 //! - `html`: the HTML reporter (`--html FILE`).
@@ -21,6 +23,7 @@
 mod aggregate;
 mod dmarc_reports;
 mod fanout;
+mod feedback;
 mod html;
 mod human;
 mod json;
@@ -33,6 +36,7 @@ mod style;
 pub use aggregate::{AggregateReporter, RFC9990_FOLDER};
 pub use dmarc_reports::{dmarc_reports_html, write_dmarc_reports_human, write_dmarc_reports_json};
 pub use fanout::FanOut;
+pub use feedback::{FeedbackMessageReport, FeedbackReport, ReceivedFeedback};
 pub use html::HtmlReporter;
 pub use human::HumanReporter;
 pub use json::JsonReporter;

@@ -12,10 +12,16 @@
 //! - `live` (feature `live`): a `via = "ses"` scenario through real
 //!   Amazon SES, captured from S3.
 //! - `route`: the hosts a message passes, for the report's diagrams.
+//! - `notify`: where SES's notifications go besides the report
+//!   (`--notifications DIR`, `--notify-url URL`).
+//! - `feedback`: SES's feedback host, started when a message goes to the
+//!   mailbox simulator, and the report of what came back.
 
 mod all;
+mod feedback;
 #[cfg(feature = "live")]
 mod live;
+mod notify;
 mod one;
 mod route;
 mod save;
@@ -26,6 +32,7 @@ pub use all::{
 };
 #[cfg(feature = "live")]
 pub use live::{LiveContext, live_message, run_live_scenario};
+pub use notify::{NotificationTargets, notification_file_name};
 pub use one::{EnvironmentError, ScenarioRun, run_scenario};
 pub use save::{SaveError, prepare_save, save_folders, save_run, stored_copy};
 

@@ -25,6 +25,7 @@ mod zones;
 
 pub use discover::discover;
 pub use load::{load_file, load_file_with, load_str, load_str_with};
+pub use model::FeedbackExpectation;
 pub use model::{
     AnyOf, ArcExpectation, AttachmentData, AttachmentSpec, DeliveryExpectation, DirectSender,
     DkimExpectation, DmarcExpectation, DnsFault, DnsSetup, Expectations, HopIdentity, HopKind,

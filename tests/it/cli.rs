@@ -462,13 +462,20 @@ fn quiet_prints_only_failures_and_the_summary() {
 
 /// What a report says, without what varies from run to run: durations,
 /// DNS query counts (they include retries, which depend on timing), SES
-/// message ids, and the Authentication-Results header (it carries
-/// signature bytes and renders the verdict that is compared anyway).
+/// message ids, the Authentication-Results header (it carries signature
+/// bytes and renders the verdict that is compared anyway) and the mailbox
+/// simulator's feedback (dates and processing times of the moment; its
+/// own tests check it, in `feedback.rs`).
 fn verdicts(json: &str) -> serde_json::Value {
     fn strip(value: &mut serde_json::Value) {
         match value {
             serde_json::Value::Object(map) => {
-                for key in ["duration_ms", "dns_queries", "authentication_results"] {
+                for key in [
+                    "duration_ms",
+                    "dns_queries",
+                    "authentication_results",
+                    "feedback",
+                ] {
                     map.remove(key);
                 }
                 map.values_mut().for_each(strip);
@@ -613,6 +620,22 @@ fn usage_errors_name_the_flag_before_any_work() {
                 scenario.into(),
             ],
             "--dmarc-reports",
+        ),
+        (
+            vec![
+                "run".into(),
+                "--notifications".into(),
+                file.clone(),
+                scenario.into(),
+            ],
+            "--notifications",
+        ),
+        (
+            vec!["run", "--notify-url", "http://example.com/ses", scenario]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            "--notify-url",
         ),
         (
             vec!["run", "--region", "eu-west-1", scenario]

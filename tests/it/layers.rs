@@ -20,8 +20,8 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["exit", "headers", "dns", "document", "clock"],
     ),
     (
-        "protocols and material: SMTP, DKIM keys, SES's conventions",
-        &["keys", "smtp", "ses"],
+        "protocols and material: SMTP, HTTP to loopback, DKIM keys, SES's conventions",
+        &["keys", "smtp", "http", "ses"],
     ),
     (
         "the harness's uses of the judge: verdicts on messages, aggregate reports read back",

@@ -4,6 +4,7 @@ mod diff;
 mod dig;
 mod dmarc_read;
 mod dmarc_reports;
+mod feedback;
 mod fuzz_regressions;
 mod html;
 mod independent;

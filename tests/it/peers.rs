@@ -57,7 +57,7 @@ fn an_included_peer_test_without_its_peer_fails() {
         .args([
             "--include-ignored",
             "--exact",
-            "dmarc_reports::the_schema_refuses_what_it_should",
+            "dmarc_reports::the_schemas_refuse_what_they_should",
         ])
         // No xmllint on this PATH.
         .env("PATH", empty.path())

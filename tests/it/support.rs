@@ -35,6 +35,24 @@ pub const FILTERS: &[(&str, &str)] = &[
         r#"header\.b=(\\?"[A-Za-z0-9+/=]+\\?"|[A-Za-z0-9+/=]+)"#,
         "header.b=[B]",
     ),
+    // UUIDs (an SNS MessageId) once the SES ids that hold one are redacted
+    (
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        "[UUID]",
+    ),
+    // ISO 8601 times as SES and SNS write them, and RFC 5322 dates
+    (
+        r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z",
+        "[TIMESTAMP]",
+    ),
+    (
+        r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}",
+        "[DATE]",
+    ),
+    (
+        r#""processingTimeMillis": \d+"#,
+        r#""processingTimeMillis": "[MS]""#,
+    ),
     (r#""duration_ms": \d+"#, r#""duration_ms": "[MS]""#),
     (r#""dns_queries": \d+"#, r#""dns_queries": "[N]""#),
     (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),

@@ -71,6 +71,16 @@ pub struct RunArgs {
     /// Also write a self-contained HTML report with a diagram per message.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Write each SES notification of the mailbox simulator (Bounce,
+    /// Complaint, Delivery) as the JSON body SNS delivers, in a folder per
+    /// scenario file (and variant) below DIR.
+    #[arg(long, value_name = "DIR")]
+    pub notifications: Option<PathBuf>,
+    /// POST each SES notification of the mailbox simulator to URL, as SNS
+    /// POSTs to a subscribed HTTP endpoint; only http:// on this machine
+    /// (127.0.0.1, [::1], localhost) is accepted.
+    #[arg(long, value_name = "URL")]
+    pub notify_url: Option<crate::http::LoopbackUrl>,
     /// Write, as the receiver, one DMARC aggregate report (RFC 7489 XML,
     /// and RFC 9990 XML in DIR/rfc9990/) per policy domain whose rua=
     /// destinations are authorised.

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     diff::ZoneSource,
-    runner::{RunOptions, Selection, default_jobs},
+    runner::{NotificationTargets, RunOptions, Selection, default_jobs},
 };
 
 /// The scenario folder the commands read when given no paths.
@@ -133,7 +133,13 @@ impl RunArgs {
                 live_flags,
                 force: self.force,
             },
-            options: run_options(self.jobs, self.save),
+            options: RunOptions {
+                notifications: NotificationTargets {
+                    dir: self.notifications,
+                    url: self.notify_url,
+                },
+                ..run_options(self.jobs, self.save)
+            },
         }
     }
 }
@@ -207,8 +213,7 @@ fn run_options(jobs: Option<usize>, save: Option<PathBuf>) -> RunOptions {
     RunOptions {
         jobs: jobs.unwrap_or_else(default_jobs),
         save,
-        #[cfg(feature = "live")]
-        live: None,
+        ..RunOptions::default()
     }
 }
 

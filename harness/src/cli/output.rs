@@ -18,6 +18,7 @@ pub(super) fn check_paths(settings: &RunSettings, options: &RunOptions) -> Resul
     }
     for (flag, dir) in [
         ("--save", &options.save),
+        ("--notifications", &options.notifications.dir),
         ("--dmarc-reports", &settings.dmarc_reports),
     ] {
         if let Some(dir) = dir {

@@ -4,11 +4,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// The SES mailbox simulator's addresses (a `+label` works on each).
-const SIMULATOR_LOCAL_PARTS: &[&str] =
-    &["success", "bounce", "ooto", "complaint", "suppressionlist"];
-const SIMULATOR_DOMAIN: &str = "simulator.amazonses.com";
-
 /// A send the sandbox guard stops before it reaches SES.
 #[derive(Debug, thiserror::Error)]
 pub enum GuardError {
@@ -24,17 +19,10 @@ pub enum GuardError {
     BudgetFile { path: String, reason: String },
 }
 
-/// Whether `address` is one of the SES mailbox simulator's.
+/// Whether `address` is one of the SES mailbox simulator's (a `+label`
+/// works on each).
 pub fn is_simulator(address: &str) -> bool {
-    let address = address.trim_matches(|c| c == '<' || c == '>');
-    let Some((local, domain)) = address.rsplit_once('@') else {
-        return false;
-    };
-    let local = local.split('+').next().unwrap_or(local);
-    domain.eq_ignore_ascii_case(SIMULATOR_DOMAIN)
-        && SIMULATOR_LOCAL_PARTS
-            .iter()
-            .any(|l| l.eq_ignore_ascii_case(local))
+    crate::ses::simulator_mailbox(address).is_some()
 }
 
 /// Sends counted per UTC day, in a file when one is given (so that

@@ -91,4 +91,8 @@ pub struct RelayConfig {
     /// The scenario's simulated time: the relay moves it to each retry
     /// instead of waiting.
     pub clock: SimClock,
+
+    /// The mailbox simulator: where MX hosts listen for the feedback it
+    /// sends, and its record of what it did.
+    pub simulator: super::MailboxSimulator,
 }

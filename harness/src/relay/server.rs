@@ -14,7 +14,7 @@ use mail_auth::{
 use super::{
     MxFailure, PublishedKeys, RelayConfig,
     delivery::{Delivery, deliver_with_retries},
-    process,
+    process, simulator,
 };
 use crate::{
     ses,
@@ -181,6 +181,26 @@ impl RelayHandler {
                 Err(e) => return Reply::new(554, format!("5.3.0 signing failed: {e}")),
             };
         let envelope_from = format!("{}@{mail_from_domain}", rewritten.ses_id);
+        // Recipients at the mailbox simulator never leave SES: they get
+        // its documented behaviour; the others are delivered onward.
+        let (simulated, others) = simulator::split(&tx.rcpt_to);
+        if !simulated.is_empty() {
+            let sent = simulator::Sent {
+                tx: &tx,
+                ses_id: &rewritten.ses_id,
+                message: &rewritten.message,
+                envelope_from: &envelope_from,
+                at: now,
+            };
+            simulator::simulate(&self.config, &self.resolver, sent, &simulated).await;
+            if others.is_empty() {
+                return Reply::new(250, format!("Ok {}", rewritten.ses_id));
+            }
+        }
+        let tx = Transaction {
+            rcpt_to: others,
+            ..tx
+        };
         let helo = self
             .config
             .ses

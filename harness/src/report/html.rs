@@ -7,10 +7,12 @@
 //!   per file with its variants side by side.
 //! - `diagram`: one message: route, identifiers and alignment, verdicts,
 //!   receiver dispositions, raw headers.
+//! - `feedback`: what the SES mailbox simulator gave back.
 //! - `style`: the inline stylesheet.
 //! - `text`: HTML escaping and small formatting helpers.
 
 mod diagram;
+mod feedback;
 mod page;
 mod style;
 mod text;

@@ -138,6 +138,9 @@ pub(super) fn write_details(
     for (i, m) in s.messages.iter().enumerate() {
         write_message(out, i + 1, m, style, indent)?;
     }
+    if let Some(feedback) = &s.feedback {
+        super::feedback::write_feedback(out, feedback, style, indent)?;
+    }
     Ok(())
 }
 
@@ -347,6 +350,7 @@ mod tests {
             dns_queries: 0,
             duration_ms: 5,
             route: Vec::new(),
+            feedback: None,
             dns: Vec::new(),
         }
     }

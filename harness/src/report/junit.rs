@@ -159,6 +159,7 @@ mod tests {
             dns_queries: 0,
             duration_ms: 1500,
             route: Vec::new(),
+            feedback: None,
             dns: Vec::new(),
         }
     }

@@ -71,6 +71,10 @@ pub struct ScenarioReport {
     /// Not in the JSON report.
     #[serde(skip)]
     pub route: Vec<RouteStep>,
+    /// What the SES mailbox simulator gave back, when a recipient was
+    /// one of its addresses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<super::FeedbackReport>,
     /// The DNS queries answered during the scenario, with their answers,
     /// sorted (their order and retries vary with timing). Not in the JSON
     /// report.

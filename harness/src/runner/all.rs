@@ -16,6 +16,8 @@ pub struct RunOptions {
     /// Where to save messages, sidecars and zones: a folder per scenario
     /// below it ([`super::save_folders`]).
     pub save: Option<PathBuf>,
+    /// Where SES's notifications go besides the report.
+    pub notifications: super::NotificationTargets,
     /// Live mode: what `via = "ses"` scenarios send through.
     #[cfg(feature = "live")]
     pub live: Option<Arc<super::LiveContext>>,
@@ -35,6 +37,7 @@ impl Default for RunOptions {
         RunOptions {
             jobs: default_jobs(),
             save: None,
+            notifications: super::NotificationTargets::default(),
             #[cfg(feature = "live")]
             live: None,
         }
@@ -49,15 +52,17 @@ pub async fn run_all(
     options: &RunOptions,
     reporter: &mut dyn Reporter,
 ) -> Result<Vec<ScenarioRun>, EnvironmentError> {
-    let folders = match &options.save {
-        Some(dir) => save_folders(&scenarios)
-            .map_err(|e| EnvironmentError {
-                scenario: "--save".into(),
-                message: e.to_string(),
-            })?
-            .into_iter()
-            .map(|f| dir.join(f))
-            .collect(),
+    // One folder per scenario below --save and below --notifications.
+    let relative = if options.save.is_some() || options.notifications.dir.is_some() {
+        save_folders(&scenarios).map_err(|e| EnvironmentError {
+            scenario: "--save".into(),
+            message: e.to_string(),
+        })?
+    } else {
+        Vec::new()
+    };
+    let folders: Vec<PathBuf> = match &options.save {
+        Some(dir) => relative.iter().map(|f| dir.join(f)).collect(),
         None => Vec::new(),
     };
     reporter.run_started(scenarios.len());
@@ -87,6 +92,21 @@ pub async fn run_all(
             message: format!("a scenario task failed: {e}"),
         })?;
         reporter.scenario_finished(&run.report);
+        if let Some(feedback) = &run.report.feedback
+            && !options.notifications.is_empty()
+        {
+            super::notify::deliver_notifications(
+                &options.notifications,
+                relative.get(index).map(PathBuf::as_path),
+                &run.report.name,
+                &feedback.notifications,
+            )
+            .await
+            .map_err(|message| EnvironmentError {
+                scenario: run.report.file.clone(),
+                message,
+            })?;
+        }
         if let Some(folder) = folders.get(index)
             && run.report.error.is_none()
         {
@@ -127,6 +147,7 @@ fn settle(
                 dns_queries: 0,
                 duration_ms: started.elapsed().as_millis() as u64,
                 route: super::route::route(scenario),
+                feedback: None,
                 dns: Vec::new(),
             },
             captured: Vec::new(),
@@ -134,6 +155,7 @@ fn settle(
             zone_file: String::new(),
             dns_faults: Vec::new(),
             query_log: Vec::new(),
+            feedback_messages: Vec::new(),
         },
     }
 }

@@ -195,6 +195,7 @@ pub async fn run_live_scenario(
         dns_queries: 0,
         duration_ms: started.elapsed().as_millis() as u64,
         route: super::route::route(scenario),
+        feedback: None,
         dns: Vec::new(),
     };
     Ok(ScenarioRun {
@@ -204,5 +205,6 @@ pub async fn run_live_scenario(
         zone_file: String::new(),
         dns_faults: Vec::new(),
         query_log: Vec::new(),
+        feedback_messages: Vec::new(),
     })
 }

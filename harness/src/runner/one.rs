@@ -44,9 +44,12 @@ pub struct ScenarioRun {
     /// receiver met it.
     pub dns_faults: Vec<String>,
     pub query_log: Vec<mock_dns::QueryLogEntry>,
+    /// The messages SES's feedback host stored (from the mailbox
+    /// simulator), for `--save`.
+    pub feedback_messages: Vec<Captured>,
 }
 
-fn loopback() -> SocketAddr {
+pub(super) fn loopback() -> SocketAddr {
     SocketAddr::from((Ipv4Addr::LOCALHOST, 0))
 }
 
@@ -139,14 +142,19 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
     let rcpt_to = send::envelope_recipients(&scenario.message).map_err(|e| env(e.to_string()))?;
     let from_address = send::sender_address(&scenario.message).map_err(|e| env(e.to_string()))?;
     let mut smtp_path = None;
+    let mut feedback_host = super::feedback::FeedbackHost::default();
     let (reply, relay) = match &scenario.sender {
         Sender::Relay(ses) => {
+            feedback_host = super::feedback::FeedbackHost::start(&catalog, &ses.region, &rcpt_to)
+                .await
+                .map_err(env)?;
             let relay_config = RelayConfig {
                 ses: ses.clone(),
                 next_hop,
                 nameserver,
                 next_hop_tls: next_hop_tls.clone(),
                 clock: clock.clone(),
+                simulator: feedback_host.simulator(),
             };
             let keys = publish::ses_side(&catalog, ses).map_err(|e| env(e.to_string()))?;
             let relay = RelayHandle::start(loopback(), relay_config, keys)
@@ -203,7 +211,14 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         &scenario.expect,
         (!reply.accepted).then(|| reply.to_string()).as_deref(),
     );
+    // The SES-like relay keeps the mailbox simulator's recipients; the
+    // others reach the receiver.
+    let reaches_receiver = !matches!(scenario.sender, Sender::Relay(_))
+        || rcpt_to
+            .iter()
+            .any(|r| crate::ses::simulator_mailbox(r).is_none());
     if reply.accepted
+        && reaches_receiver
         && tokio::time::timeout(DELIVERY_TIMEOUT, capture.mailbox().wait_for(1))
             .await
             .is_err()
@@ -286,11 +301,19 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             stored_headers,
         });
     }
+    // What the mailbox simulator gave back.
+    let (feedback, feedback_messages) = feedback_host.report();
+    failures.extend(expect::compare_feedback(
+        &scenario.expect,
+        reply.accepted,
+        messages.len(),
+        &feedback_host.simulated(),
+    ));
     failures.extend(expect::delivery_rules(
         &scenario.expect,
         reply.accepted,
         &reply.to_string(),
-        messages.len(),
+        messages.len() + feedback_host.simulated_messages(),
     ));
     // The last reply of the delivery to the receiver: the relay's last
     // attempt, a direct sender's own, else the capture's.
@@ -332,6 +355,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         dns_queries: query_log.len(),
         duration_ms: started.elapsed().as_millis() as u64,
         route: super::route::route(scenario),
+        feedback,
         dns: DnsQuery::from_log(&query_log, path_queries),
     };
     Ok(ScenarioRun {
@@ -356,5 +380,6 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             })
             .collect(),
         query_log,
+        feedback_messages,
     })
 }

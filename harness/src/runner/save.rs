@@ -254,6 +254,22 @@ pub fn save_run(folder: &Path, run: &ScenarioRun) -> std::io::Result<PathBuf> {
             serde_json::to_string_pretty(&sidecar)? + "\n",
         )?;
     }
+    // What SES's feedback host received from the mailbox simulator, and
+    // the notifications SES published (each as SNS delivers it).
+    for (i, captured) in run.feedback_messages.iter().enumerate() {
+        let mut copy = format!("Return-Path: <{}>\r\n", captured.envelope.mail_from).into_bytes();
+        copy.extend_from_slice(&captured.raw());
+        std::fs::write(folder.join(format!("feedback-{}.eml", i + 1)), copy)?;
+    }
+    if let Some(feedback) = &run.report.feedback {
+        for (i, n) in feedback.notifications.iter().enumerate() {
+            let name = super::notification_file_name(i + 1, n.notification_type());
+            std::fs::write(
+                folder.join(format!("notification-{name}")),
+                n.sns_body() + "\n",
+            )?;
+        }
+    }
     std::fs::write(folder.join("zone.db"), &run.zone_file)?;
     if !run.dns_faults.is_empty() {
         let faults: String = run.dns_faults.iter().map(|f| format!("{f}\n")).collect();

@@ -113,6 +113,8 @@ pub struct Expectations {
     /// order of `[receivers] profiles`.
     pub receivers: Vec<(String, crate::receiver::Disposition)>,
     pub outcome: Option<Outcome>,
+    /// `[expect.feedback]`: what the SES mailbox simulator gives back.
+    pub feedback: Option<FeedbackExpectation>,
     pub return_path_domain: Option<String>,
     pub spf: Option<SpfExpectation>,
     pub dkim: Option<Vec<DkimExpectation>>,
@@ -134,6 +136,20 @@ pub struct DeliveryExpectation {
 pub struct ArcExpectation {
     pub result: Option<AnyOf<DkimResult>>,
     pub sets: Option<usize>,
+}
+
+/// `[expect.feedback]`: what the SES mailbox simulator gives back.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FeedbackExpectation {
+    /// The kinds of the feedback messages that reached the MAIL FROM
+    /// domain's MX, as a set; empty for `kind = "none"`.
+    pub kinds: Option<Vec<crate::relay::FeedbackKind>>,
+    /// The types of the notifications SES published, in order.
+    pub notifications: Option<Vec<crate::relay::NotificationType>>,
+    /// The MX host every feedback message went to (`*` globs).
+    pub mx: Option<String>,
+    /// The domain every feedback message was addressed to (`*` globs).
+    pub rcpt_domain: Option<String>,
 }
 
 /// Whether the relay accepted the message.

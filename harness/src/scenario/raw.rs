@@ -255,6 +255,8 @@ pub(crate) struct RawExpect {
     pub dkim: Option<Vec<RawExpectDkim>>,
     pub dmarc: Option<RawExpectDmarc>,
     pub arc: Option<RawExpectArc>,
+    /// What the SES mailbox simulator gives back.
+    pub feedback: Option<RawExpectFeedback>,
     /// Profile name → expected disposition.
     pub receivers:
         Option<std::collections::BTreeMap<Spanned<String>, crate::receiver::Disposition>>,
@@ -300,6 +302,26 @@ pub(crate) struct RawDefer {
 pub(crate) struct RawExpectArc {
     pub result: Option<OneOrMore<DkimResult>>,
     pub sets: Option<usize>,
+}
+
+/// `[expect.feedback]`: what came back from the SES mailbox simulator.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawExpectFeedback {
+    pub kind: Option<FeedbackKindName>,
+    pub notifications: Option<Vec<crate::relay::NotificationType>>,
+    pub mx: Option<String>,
+    pub rcpt_domain: Option<String>,
+}
+
+/// The kind of feedback message a scenario expects, or none.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum FeedbackKindName {
+    Bounce,
+    AutoReply,
+    Complaint,
+    None,
 }
 
 #[derive(Debug, Deserialize)]

@@ -273,6 +273,9 @@ fn variant(out: &mut String, s: &ScenarioReport) {
     for (i, m) in s.messages.iter().enumerate() {
         diagram::message(out, i + 1, m, &s.route);
     }
+    if let Some(f) = &s.feedback {
+        super::feedback::feedback(out, f);
+    }
     if !s.failures.is_empty() {
         out.push_str(r#"<ul class="failures">"#);
         for f in &s.failures {
@@ -363,6 +366,7 @@ mod tests {
             dns_queries: 0,
             duration_ms: 1,
             route: Vec::new(),
+            feedback: None,
             dns: Vec::new(),
         }
     }

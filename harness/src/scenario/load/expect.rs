@@ -7,13 +7,13 @@ use super::{
     super::{
         model::{
             AnyOf, ArcExpectation, DeliveryExpectation, DkimExpectation, DmarcExpectation,
-            Expectations, Outcome, SpfExpectation,
+            Expectations, FeedbackExpectation, Outcome, SpfExpectation,
         },
-        raw::RawExpect,
+        raw::{FeedbackKindName, RawExpect},
     },
     context::Context,
 };
-use crate::{document::quoted_list, receiver::Disposition};
+use crate::{document::quoted_list, receiver::Disposition, relay::FeedbackKind};
 
 impl Context<'_> {
     /// `profiles`: the names `[receivers]` gives, `None` when that section
@@ -109,6 +109,17 @@ fn expectations(
     Expectations {
         receivers,
         outcome,
+        feedback: raw.feedback.map(|f| FeedbackExpectation {
+            kinds: f.kind.map(|k| match k {
+                FeedbackKindName::Bounce => vec![FeedbackKind::Bounce],
+                FeedbackKindName::AutoReply => vec![FeedbackKind::AutoReply],
+                FeedbackKindName::Complaint => vec![FeedbackKind::Complaint],
+                FeedbackKindName::None => Vec::new(),
+            }),
+            notifications: f.notifications,
+            mx: f.mx.map(|m| m.to_ascii_lowercase()),
+            rcpt_domain: f.rcpt_domain.map(|d| d.to_ascii_lowercase()),
+        }),
         return_path_domain: raw.return_path_domain.map(|d| d.to_ascii_lowercase()),
         spf: raw.spf.map(|s| SpfExpectation {
             result: s.result.map(|r| AnyOf(r.0)),
