@@ -125,6 +125,14 @@ pub struct ReportUri {
     pub reason: String,
 }
 
+/// Asks for the policy records [`evaluate`] will read for these author
+/// domains, under both specifications, without waiting for SPF and DKIM:
+/// through a lookup that answers each question once per message, the
+/// evaluation then finds them answered. The results are not kept here.
+pub(crate) async fn prefetch(lookup: &impl Lookup, from_fields: usize, from_domains: &[String]) {
+    evaluate::prefetch(lookup, from_fields, from_domains).await;
+}
+
 /// DMARC for one message under `spec`.
 pub async fn evaluate(
     lookup: &impl Lookup,

@@ -1,20 +1,25 @@
 //! How DNS reaches the judge: the [`Lookup`] trait, five record types with
 //! answers that keep the distinctions the RFCs draw (NXDOMAIN, NODATA,
-//! a temporary failure, a name that cannot be queried at all), and
-//! [`HickoryLookup`], the real DNS client that answers it.
+//! a temporary failure, a name that cannot be queried at all), and the
+//! two real DNS clients that answer it: [`DirectLookup`] (one nameserver,
+//! asked from the caller's own task) and [`HickoryLookup`] (hickory's
+//! resolver: the system's configuration, several nameservers).
 //!
 //! Names handed to a `Lookup` are absolute, without the trailing dot (one
 //! is tolerated); names in answers (MX exchanges, PTR targets) come back
 //! without it. Nothing here caches: every call is one query, so a changed
 //! record is never judged stale.
 
+mod direct;
 mod hickory;
+mod rdata;
 
 use std::{
     future::Future,
     net::{IpAddr, Ipv4Addr, Ipv6Addr},
 };
 
+pub use direct::DirectLookup;
 pub use hickory::HickoryLookup;
 
 /// Why a query has no records to give.
@@ -46,7 +51,8 @@ pub struct Mx {
 }
 
 /// A DNS client for the judge. Implementations answer from the network;
-/// tests use [`HickoryLookup`] against the mock DNS server, never a stub.
+/// tests use [`DirectLookup`] and [`HickoryLookup`] against the mock DNS
+/// server, never a stub.
 pub trait Lookup: Sync {
     /// TXT records, each record's character-strings joined (RFC 7208 §3.3,
     /// RFC 6376 §3.6.2.2, RFC 7489 §6.1).

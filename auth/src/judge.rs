@@ -13,6 +13,7 @@ use crate::{
     dmarc::{self, DmarcInput, DmarcOutcome},
     dns::Lookup,
     join::join,
+    once::AskOnce,
     spf::{self, Receiver, SpfOutcome},
     verdict::{
         ArcVerdict, BodyLengthVerdict, DkimVerdict, DmarcDifference, DmarcVerdict, PublishedPolicy,
@@ -76,8 +77,21 @@ impl<L: Lookup> Judge<L> {
             name: &self.authserv_id,
             now,
         };
-        let lookup = &self.lookup;
+        // Each question once for this message; the DMARC policy records
+        // of the author domains are asked for at once, beside SPF and
+        // DKIM, so that DMARC later finds them answered.
+        let once = AskOnce::new(&self.lookup);
+        let lookup = &once;
         let parsed = AuthenticatedMessage::parse(raw);
+        let from_addresses: Vec<String> =
+            parsed.as_ref().map(|m| m.from.clone()).unwrap_or_default();
+        let from_fields = parsed.as_ref().map_or(0, |m| {
+            m.headers
+                .iter()
+                .filter(|(name, _)| name.eq_ignore_ascii_case(b"from"))
+                .count()
+        });
+        let from_domains: Vec<String> = from_addresses.iter().map(|a| domain_of(a)).collect();
         let spf_checks = join(
             spf::check_mail_from(
                 lookup,
@@ -98,17 +112,9 @@ impl<L: Lookup> Judge<L> {
                 },
             }
         });
-        let ((mail_from_spf, helo_spf), (dkim, arc)) = join(spf_checks, signatures).await;
-
-        let from_addresses: Vec<String> =
-            parsed.as_ref().map(|m| m.from.clone()).unwrap_or_default();
-        let from_fields = parsed.as_ref().map_or(0, |m| {
-            m.headers
-                .iter()
-                .filter(|(name, _)| name.eq_ignore_ascii_case(b"from"))
-                .count()
-        });
-        let from_domains: Vec<String> = from_addresses.iter().map(|a| domain_of(a)).collect();
+        let policies = dmarc::prefetch(lookup, from_fields, &from_domains);
+        let (((mail_from_spf, helo_spf), (dkim, arc)), ()) =
+            join(join(spf_checks, signatures), policies).await;
         let dkim_pairs: Vec<(DkimResult, &str)> =
             dkim.iter().map(|d| (d.result, d.domain.as_str())).collect();
         let input = DmarcInput {

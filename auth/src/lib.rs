@@ -26,8 +26,9 @@
 //! - `arc`: ARC chain validation through mail-auth, its keys fetched
 //!   through the `Lookup`.
 //! - `judge`: [`Judge`], one message end to end: the checks run
-//!   concurrently (`join`), DMARC under both specifications, the
-//!   [`Verdict`] (`verdict`) and its `Authentication-Results` (`authres`).
+//!   concurrently (`join`), each DNS question asked once per message
+//!   (`once`), DMARC under both specifications, the [`Verdict`]
+//!   (`verdict`) and its `Authentication-Results` (`authres`).
 
 pub mod arc;
 mod authres;
@@ -36,6 +37,7 @@ pub mod dmarc;
 pub mod dns;
 mod join;
 mod judge;
+mod once;
 mod result;
 pub mod spf;
 mod verdict;

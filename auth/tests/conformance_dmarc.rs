@@ -1,7 +1,7 @@
 //! DMARC conformance: a table of cases drawn from RFC 7489 §6.6 and RFC 9989
 //! (draft-ietf-dmarc-dmarcbis-41's sections), each judged under both
 //! specifications against zone records served by one mock-dns server
-//! over UDP/TCP on loopback and queried through `HickoryLookup`.
+//! over UDP/TCP on loopback and queried through `DirectLookup`, the client the harness judges with.
 //!
 //! Every case states the expected outcome under each specification
 //! (result, policy and its tag, disposition, organizational domain,
@@ -15,7 +15,7 @@ use std::time::Duration;
 use mailharness_auth::{
     DkimResult, DmarcResult, DmarcSpec, Policy, SpfResult,
     dmarc::{self, DmarcInput, DmarcOutcome, RecordLevel},
-    dns::HickoryLookup,
+    dns::DirectLookup,
 };
 use mock_dns::{Catalog, Fault, RData, Record, ServerHandle};
 
@@ -1814,7 +1814,7 @@ async fn dmarc_conformance_under_both_specifications() {
     let server = ServerHandle::start(catalog.clone(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
-    let lookup = HickoryLookup::new(server.addr(), Duration::from_millis(300)).unwrap();
+    let lookup = DirectLookup::new(server.addr(), Duration::from_millis(300));
     let log = server.query_log();
 
     let mut failures = Vec::new();
@@ -1888,11 +1888,11 @@ async fn organizational_domains_by_each_specification() {
     let server = ServerHandle::start(catalog.clone(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
-    let lookup = HickoryLookup::new(server.addr(), Duration::from_millis(300)).unwrap();
+    let lookup = DirectLookup::new(server.addr(), Duration::from_millis(300));
+    let lookup = &lookup;
 
-    let org = |spec, domain: &'static str| {
-        let lookup = lookup.clone();
-        async move { dmarc::organizational_domain(&lookup, spec, domain).await }
+    let org = |spec, domain: &'static str| async move {
+        dmarc::organizational_domain(lookup, spec, domain).await
     };
 
     // No records: RFC 9989 falls back to the start domain; the PSL does not.
@@ -1970,7 +1970,7 @@ async fn report_destinations_authorised_one_by_one() {
     let server = ServerHandle::start(catalog.clone(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
-    let lookup = HickoryLookup::new(server.addr(), Duration::from_millis(300)).unwrap();
+    let lookup = DirectLookup::new(server.addr(), Duration::from_millis(300));
     let name = dmarc::authorization_name("example.com", "reports.example.net");
     assert_eq!(name, "example.com._report._dmarc.reports.example.net");
     catalog.add(Record::txt(&name, 300, "v=DMARC1"));

@@ -20,7 +20,7 @@ use std::{
 
 use mailharness_auth::{
     SpfResult,
-    dns::HickoryLookup,
+    dns::DirectLookup,
     spf::{Receiver, check_mail_from},
 };
 use mock_dns::{Catalog, Fault, RData, Record, ServerHandle};
@@ -369,7 +369,7 @@ async fn run(file: &str) -> Vec<Finding> {
         let server = ServerHandle::start(scenario.catalog, "127.0.0.1:0".parse().unwrap())
             .await
             .expect("mock DNS server");
-        let lookup = HickoryLookup::new(server.addr(), DNS_TIMEOUT).expect("DNS client");
+        let lookup = std::sync::Arc::new(DirectLookup::new(server.addr(), DNS_TIMEOUT));
         for case in scenario.cases {
             let lookup = lookup.clone();
             let description = scenario.description.clone();
@@ -379,7 +379,8 @@ async fn run(file: &str) -> Vec<Finding> {
                     now: 1_700_000_000,
                 };
                 let outcome =
-                    check_mail_from(&lookup, receiver, case.host, &case.mailfrom, &case.helo).await;
+                    check_mail_from(&*lookup, receiver, case.host, &case.mailfrom, &case.helo)
+                        .await;
                 let mut finding = Finding {
                     case,
                     scenario: description,

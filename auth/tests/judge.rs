@@ -9,7 +9,7 @@ use std::{net::IpAddr, time::Duration};
 
 use mailharness_auth::{
     DkimResult, DmarcResult, DmarcSpec, Envelope, Judge, Policy, SpfResult, Verdict,
-    dns::HickoryLookup,
+    dns::DirectLookup,
 };
 use mock_dns::{Catalog, Record, ServerHandle};
 
@@ -41,7 +41,7 @@ async fn judge(spec: DmarcSpec, raw: &str, ip: &str, helo: &str, mail_from: &str
     let server = ServerHandle::start(catalog, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
-    let lookup = HickoryLookup::new(server.addr(), Duration::from_secs(2)).unwrap();
+    let lookup = DirectLookup::new(server.addr(), Duration::from_secs(2));
     Judge::new(lookup, "mx.receiver.test")
         .with_spec(spec)
         .verify(

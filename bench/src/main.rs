@@ -7,8 +7,9 @@
 //! - `load`: the SMTP load generator (raw TCP, pipelined), shared by every
 //!   sink it drives.
 //! - `capture`: capture ingest, or any other sink with `--target`.
-//! - `verify`: the verifier on saved messages against mock DNS, and the
-//!   dkimpy + pyspf loop on the same messages and server.
+//! - `verify`: the verifier on saved messages against mock DNS (whole, or
+//!   DKIM or SPF alone; one message at a time or several), and the
+//!   dkimpy + pyspf + authheaders loop on the same messages and server.
 //! - `dns`: UDP queries per second against mock DNS, and `dig` as a weak peer.
 //! - `suite`: wall time of the bundled suite and the per-scenario fixed cost.
 
@@ -46,13 +47,20 @@ enum Command {
         #[arg(long, value_name = "HOST:PORT")]
         target: Option<SocketAddr>,
     },
-    /// Messages/s through `Verifier::verify`, then through the Python peer.
+    /// Messages/s through the judge (`Verifier::verify`, or DKIM or SPF
+    /// alone), then through the Python peer doing the same.
     Verify {
         /// A scenario folder written by `mailharness run --save`.
         #[arg(long)]
         dir: PathBuf,
         #[arg(long, default_value_t = 200)]
         messages: usize,
+        /// Messages verified at a time (1: one after the other).
+        #[arg(long, default_value_t = 1)]
+        concurrency: usize,
+        /// What is timed, for the judge and the peer alike.
+        #[arg(long, value_enum, default_value_t = verify::Mechanism::All)]
+        mechanism: verify::Mechanism,
         /// The Python loop to run as the peer on the same DNS server
         /// (skipped when absent).
         #[arg(long, value_name = "SCRIPT")]
@@ -101,16 +109,20 @@ fn main() -> anyhow::Result<()> {
         Command::Verify {
             dir,
             messages,
+            concurrency,
+            mechanism,
             peer,
             peer_messages,
             peer_args,
-        } => runtime.block_on(verify::run(
-            &dir,
+        } => runtime.block_on(verify::run(verify::VerifyRun {
+            dir: &dir,
             messages,
-            peer.as_deref(),
+            concurrency,
+            mechanism,
+            peer: peer.as_deref(),
             peer_messages,
-            &peer_args,
-        )),
+            peer_args: &peer_args,
+        })),
         Command::Dns {
             queries,
             sockets,

@@ -5,11 +5,20 @@ use std::{
     net::IpAddr,
     path::{Path, PathBuf},
     process::Command,
+    sync::Arc,
     time::Instant,
 };
 
 use anyhow::{Context, bail, ensure};
-use mailharness::verify::{Verifier, VerifyInput};
+use mailharness::{
+    dns::QUERY_TIMEOUT,
+    verify::{Verifier, VerifyInput},
+};
+use mailharness_auth::{
+    DkimResult, SpfResult, dkim,
+    dns::DirectLookup,
+    spf::{self, Receiver},
+};
 use mock_dns::{Catalog, ServerHandle, parse_zone};
 
 /// A message as the receiver got it, with its envelope.
@@ -23,14 +32,96 @@ struct Saved {
 /// The header fields `mailharness run --save` puts above the received bytes.
 const ADDED_FIELDS: usize = 3;
 
-pub async fn run(
-    dir: &Path,
-    messages: usize,
-    peer: Option<&Path>,
-    peer_messages: usize,
-    peer_args: &[String],
-) -> anyhow::Result<()> {
-    let saved = load(dir)?;
+/// What one timed verification does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mechanism {
+    /// `Verifier::verify`: SPF, DKIM, ARC, DMARC under both specifications.
+    All,
+    /// The judge's DKIM alone: every DKIM-Signature of the message.
+    Dkim,
+    /// The judge's SPF alone: MAIL FROM and HELO.
+    Spf,
+}
+
+impl Mechanism {
+    fn name(self) -> &'static str {
+        match self {
+            Mechanism::All => "all",
+            Mechanism::Dkim => "dkim",
+            Mechanism::Spf => "spf",
+        }
+    }
+}
+
+/// The judge's parts, bound to the mock DNS.
+struct Judges {
+    verifier: Verifier,
+    /// The client the verifier uses, for the mechanisms alone.
+    lookup: DirectLookup,
+}
+
+impl Judges {
+    async fn once(&self, mechanism: Mechanism, m: &Saved) {
+        match mechanism {
+            Mechanism::All => {
+                std::hint::black_box(self.verifier.verify(input(m)).await);
+            }
+            Mechanism::Dkim => {
+                std::hint::black_box(dkim::verify(&self.lookup, &m.raw, now()).await);
+            }
+            Mechanism::Spf => {
+                std::hint::black_box(self.spf(m).await);
+            }
+        }
+    }
+
+    async fn spf(&self, m: &Saved) -> (SpfResult, SpfResult) {
+        let receiver = Receiver {
+            name: RECEIVER,
+            now: now(),
+        };
+        let (mail_from, helo) = tokio::join!(
+            spf::check_mail_from(&self.lookup, receiver, m.client_ip, &m.mail_from, &m.helo),
+            spf::check_helo(&self.lookup, receiver, m.client_ip, &m.helo),
+        );
+        (mail_from.result, helo.result)
+    }
+}
+
+/// The receiver's name, in `Authentication-Results` and SPF's `%{r}`.
+const RECEIVER: &str = "mx.receiver.test";
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+pub struct VerifyRun<'a> {
+    pub dir: &'a Path,
+    pub messages: usize,
+    pub concurrency: usize,
+    pub mechanism: Mechanism,
+    pub peer: Option<&'a Path>,
+    pub peer_messages: usize,
+    pub peer_args: &'a [String],
+}
+
+pub async fn run(args: VerifyRun<'_>) -> anyhow::Result<()> {
+    let VerifyRun {
+        dir,
+        messages,
+        concurrency,
+        mechanism,
+        peer,
+        peer_messages,
+        peer_args,
+    } = args;
+    ensure!(
+        concurrency > 0,
+        "expected --concurrency of 1 or more, found 0"
+    );
+    let saved: Vec<Arc<Saved>> = load(dir)?.into_iter().map(Arc::new).collect();
     let zone = std::fs::read_to_string(dir.join("zone.db"))
         .with_context(|| format!("cannot read {}", dir.join("zone.db").display()))?;
     let records = parse_zone(&zone, ".").map_err(|errors| {
@@ -42,12 +133,15 @@ pub async fn run(
     let catalog = Catalog::new();
     catalog.extend(records);
     let server = ServerHandle::start(catalog, "127.0.0.1:0".parse()?).await?;
-    let verifier = Verifier::new(server.addr(), "mx.receiver.test").map_err(anyhow::Error::msg)?;
+    let judges = Arc::new(Judges {
+        verifier: Verifier::new(server.addr(), RECEIVER).map_err(anyhow::Error::msg)?,
+        lookup: DirectLookup::new(server.addr(), QUERY_TIMEOUT),
+    });
 
-    // One untimed pass: every saved message must pass DMARC, or the figure
-    // would measure an error path.
+    // One untimed pass: every saved message must pass SPF and DMARC with
+    // two DKIM passes, or the figure would measure an error path.
     for (i, m) in saved.iter().enumerate() {
-        let verdict = verifier.verify(input(m)).await;
+        let verdict = judges.verifier.verify(input(m)).await;
         let dmarc = serde_json::to_value(verdict.dmarc.result)?;
         let dkim: Vec<_> = verdict
             .dkim
@@ -59,17 +153,51 @@ pub async fn run(
             "expected message {} to pass DMARC with two DKIM passes, found dmarc={dmarc} dkim={dkim:?}",
             i + 1
         );
+        let alone = dkim::verify(&judges.lookup, &m.raw, now()).await;
+        ensure!(
+            alone.len() == 2 && alone.iter().all(|d| d.result == DkimResult::Pass),
+            "expected the judge's DKIM alone to pass both signatures of message {}",
+            i + 1
+        );
+        let (mail_from, _) = judges.spf(m).await;
+        ensure!(
+            mail_from == SpfResult::Pass && verdict.spf.result == SpfResult::Pass,
+            "expected SPF to pass for message {}, found {mail_from}",
+            i + 1
+        );
     }
 
+    // One message after the other on this task; or `concurrency`
+    // messages in flight at a time, each a task of its own, as a caller
+    // with many messages would do it.
+    let queries_before = server.query_log().entries().len();
     let start = Instant::now();
-    for n in 0..messages {
-        let verdict = verifier.verify(input(&saved[n % saved.len()])).await;
-        std::hint::black_box(verdict);
+    if concurrency == 1 {
+        for n in 0..messages {
+            judges.once(mechanism, &saved[n % saved.len()]).await;
+        }
+    } else {
+        let mut next = 0;
+        let mut in_flight = tokio::task::JoinSet::new();
+        while next < messages || !in_flight.is_empty() {
+            while next < messages && in_flight.len() < concurrency {
+                let judges = Arc::clone(&judges);
+                let message = Arc::clone(&saved[next % saved.len()]);
+                in_flight.spawn(async move { judges.once(mechanism, &message).await });
+                next += 1;
+            }
+            if let Some(done) = in_flight.join_next().await {
+                done?;
+            }
+        }
     }
     let seconds = start.elapsed().as_secs_f64();
     let ours = messages as f64 / seconds;
+    let queries = server.query_log().entries().len() - queries_before;
     println!(
-        "verify impl=mailharness messages={messages} seconds={seconds:.3} msgs_per_s={ours:.1}"
+        "verify impl=mailharness mechanism={} concurrency={concurrency} messages={messages} seconds={seconds:.3} msgs_per_s={ours:.1} dns_queries_per_message={:.1}",
+        mechanism.name(),
+        queries as f64 / messages as f64
     );
 
     if let Some(script) = peer {
@@ -79,6 +207,7 @@ pub async fn run(
             .arg(server.addr().port().to_string())
             .arg("--messages")
             .arg(peer_messages.to_string())
+            .arg(format!("--mechanism={}", mechanism.name()))
             .args(peer_args)
             .arg(dir)
             .output()

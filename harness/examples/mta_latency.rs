@@ -109,7 +109,7 @@ async fn main() {
                 RelayConfig {
                     ses: ses.clone(),
                     next_hop: capture.addr(),
-                    nameserver: dns.addr(),
+                    nameserver: dns.addr().into(),
                     next_hop_tls: capture.client_tls().cloned(),
                     clock: mailharness::clock::SimClock::new(),
                     simulator: Default::default(),

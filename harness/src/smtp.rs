@@ -21,7 +21,8 @@
 //! - `session`: the per-connection state machine.
 //! - `server`: [`ServerConfig`] (with [`LineEndings`], how a message's
 //!   lines are read) and the accept loop, [`run`].
-//! - `client`: [`deliver`] and [`deliver_tls`], one message to a next hop.
+//! - `client`: [`deliver`] and [`deliver_tls`], one message to a next hop;
+//!   [`connect`], a client connection without Nagle's delay.
 //! - `tls`: STARTTLS: [`SelfSigned`] certificates for servers, [`ClientTls`]
 //!   trust for senders.
 //! - `stream`: a connection before and after STARTTLS.
@@ -39,7 +40,7 @@ mod stream;
 mod tls;
 mod wire;
 
-pub use client::{DeliveryError, deliver, deliver_tls};
+pub use client::{DeliveryError, connect, deliver, deliver_tls};
 pub use command::{Command, CommandError, parse_command};
 pub use handle::ServerHandle;
 pub use handler::{Handler, Transaction};

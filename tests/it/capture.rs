@@ -444,7 +444,7 @@ async fn receiver_profiles_refuse_at_the_end_of_data() {
     let capture = start(CaptureConfig {
         receivers: Some(CaptureReceivers {
             receivers,
-            nameserver: dns.addr(),
+            nameserver: dns.addr().into(),
             on_judge: None,
         }),
         ..CaptureConfig::default()
@@ -526,7 +526,7 @@ async fn deferrals_in_simulated_time_and_retries_in_place() {
     let capture = start(CaptureConfig {
         receivers: Some(CaptureReceivers {
             receivers,
-            nameserver: dns.addr(),
+            nameserver: dns.addr().into(),
             on_judge: None,
         }),
         deferrals: vec![Deferral::greylist(Duration::from_secs(300))],

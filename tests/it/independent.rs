@@ -249,16 +249,16 @@ fn saved_messages_verify_the_same_independently() {
             .map(|text| text.lines().map(str::to_string).collect())
             .unwrap_or_default();
         let dns = MockDnsProcess::start_with_faults(&zone, &faults, &folder.join("mock-dns.log"));
-        // What the mailbox simulator sent back to the MAIL FROM domain's
-        // MX (`feedback-N.eml`) has no verdict: the harness judges what
-        // reaches the receiver, not SES's own feedback.
-        let judged = |p: &Path| {
+        // The received messages, `<n>.eml` with their sidecars; not the
+        // simulator's feedback to the sender (`feedback-<n>.eml`), which no
+        // receiver judged.
+        let received = |p: &Path| {
             p.extension().is_some_and(|e| e == "eml")
-                && !p
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("feedback-"))
+                && p.file_stem()
+                    .and_then(|s| s.to_str())
+                    .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
         };
-        for eml in sorted_entries(&folder, judged) {
+        for eml in sorted_entries(&folder, received) {
             let sidecar = eml.with_extension("json");
             let name = format!("{slug}/{}", eml.file_stem().unwrap().to_string_lossy());
             let harness = &read_json(&sidecar)["verdict"];

@@ -14,7 +14,10 @@ mod invalid;
 mod layers;
 #[cfg(feature = "live")]
 mod live;
+#[cfg(feature = "live-offline")]
 mod live_offline;
+#[cfg(not(feature = "live-offline"))]
+mod live_offline_off;
 mod load;
 mod mock_dns;
 mod mta;

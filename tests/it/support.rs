@@ -75,51 +75,15 @@ pub fn redact(text: &str) -> String {
         })
 }
 
-/// The `mailharness` binary, built by cargo for this test run's profile.
+/// The `mailharness` program: `harness/src/main.rs` built by cargo with
+/// these tests, with their features (see `tests/Cargo.toml`).
 pub fn mailharness_bin() -> PathBuf {
-    bin("mailharness")
+    PathBuf::from(env!("CARGO_BIN_EXE_it-mailharness"))
 }
 
-/// The `mock-dns` binary.
+/// The `mock-dns` program, built the same way.
 pub fn mock_dns_bin() -> PathBuf {
-    bin("mock-dns")
-}
-
-fn bin(name: &str) -> PathBuf {
-    // Integration tests run from target/<profile>/deps; binaries of other
-    // packages in the workspace sit one level up. Cargo does not build
-    // them for this package's tests, so build them once per test process
-    // (a no-op when they are fresh) rather than run stale ones.
-    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    BUILT.get_or_init(|| {
-        let mut command = std::process::Command::new(env!("CARGO"));
-        command
-            // With `live`, as the tests crate builds the library, so that
-            // `mailharness audit` and `via = "ses"` are in the binary.
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "mailharness",
-                "-p",
-                "mock-dns",
-                "--features",
-                "mailharness/live",
-            ])
-            .current_dir(workspace_root());
-        if !cfg!(debug_assertions) {
-            command.arg("--release");
-        }
-        let status = command.status().expect("run cargo build");
-        assert!(status.success(), "cargo build of the binaries failed");
-    });
-    let exe = std::env::current_exe().expect("current exe");
-    let dir = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target/<profile>")
-        .to_path_buf();
-    dir.join(name)
+    PathBuf::from(env!("CARGO_BIN_EXE_it-mock-dns"))
 }
 
 /// Fails the test unless the peer program it needs is present, naming it
@@ -204,10 +168,12 @@ impl Drop for MockDnsProcess {
 }
 
 /// How to install the AWS emulator the live-mode tests run against.
+#[cfg(feature = "live-offline")]
 pub const MOTO_INSTALL: &str = "python3 -m pip install -r tests/independent/requirements-moto.txt";
 
 /// A moto server (an AWS API emulator) on a free loopback port; killed on
 /// drop, its log printed if the test is failing.
+#[cfg(feature = "live-offline")]
 pub struct MotoServer {
     child: std::process::Child,
     pub port: u16,
@@ -215,6 +181,7 @@ pub struct MotoServer {
     _dir: tempfile::TempDir,
 }
 
+#[cfg(feature = "live-offline")]
 impl MotoServer {
     /// Fails the test when moto is not installed (see [`require_peer`]).
     pub fn start() -> MotoServer {
@@ -283,6 +250,7 @@ impl MotoServer {
     }
 }
 
+#[cfg(feature = "live-offline")]
 impl Drop for MotoServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -295,6 +263,7 @@ impl Drop for MotoServer {
 }
 
 /// A plain HTTP/1.0 GET on a loopback port; the body of a 200 answer.
+#[cfg(feature = "live-offline")]
 pub fn http_get(port: u16, path: &str) -> Result<String, String> {
     use std::io::{Read, Write};
     let mut stream =

@@ -20,7 +20,8 @@ use super::{
 };
 use crate::{
     DkimResult,
-    dns::{DnsError, Lookup},
+    dns::{Answer, DnsError, Lookup},
+    join::join_all,
 };
 
 type Field<'m> = (&'m [u8], &'m [u8]);
@@ -28,6 +29,7 @@ type Field<'m> = (&'m [u8], &'m [u8]);
 /// Every DKIM-Signature of `message`, in header order, each judged on its
 /// own. `now` (seconds since the Unix epoch) decides `x=` expiry and `t=`
 /// in the future. A message without DKIM-Signature gives an empty `Vec`.
+/// The keys of all signatures are looked up at the same time.
 pub async fn verify(lookup: &impl Lookup, message: &[u8], now: u64) -> Vec<DkimOutcome> {
     let (fields, body_offset) = match AuthenticatedMessage::parse(message) {
         Some(parsed) => (parsed.headers, parsed.body_offset),
@@ -37,51 +39,108 @@ pub async fn verify(lookup: &impl Lookup, message: &[u8], now: u64) -> Vec<DkimO
         .get(usize::try_from(body_offset).unwrap_or(usize::MAX)..)
         .unwrap_or_default();
     let mut bodies = CanonicalBodies::new(body);
-    let mut outcomes = Vec::new();
-    for (index, (name, _)) in fields.iter().enumerate() {
-        if trim_fws(name).eq_ignore_ascii_case(b"DKIM-Signature") {
-            outcomes.push(verify_one(lookup, &fields, index, &mut bodies, now).await);
+    let steps: Vec<Step<'_>> = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, (name, _))| trim_fws(name).eq_ignore_ascii_case(b"DKIM-Signature"))
+        .map(|(index, _)| prepare(&fields, index, &mut bodies, now))
+        .collect();
+    // A decided step asks nothing; its empty answer is never read.
+    let answers = join_all(steps.iter().map(|step| async move {
+        match step {
+            Step::Done(_) => Ok(Vec::new()),
+            Step::Key(pending) => lookup.txt(&pending.name).await,
         }
-    }
-    outcomes
+    }))
+    .await;
+    steps
+        .into_iter()
+        .zip(answers)
+        .map(|(step, answer)| match step {
+            Step::Done(outcome) => outcome,
+            Step::Key(pending) => finish(*pending, answer, &mut bodies),
+        })
+        .collect()
 }
 
-/// The DKIM-Signature at `fields[index]`.
-async fn verify_one(
-    lookup: &impl Lookup,
-    fields: &[Field<'_>],
+/// One signature before its key is looked up: decided already, or waiting
+/// for the key record at `name`.
+enum Step<'m> {
+    Done(DkimOutcome),
+    Key(Box<Pending<'m>>),
+}
+
+struct Pending<'m> {
+    outcome: DkimOutcome,
+    signature: Signature,
+    own: Field<'m>,
+    signed_fields: Vec<Field<'m>>,
+    name: String,
+}
+
+/// The DKIM-Signature at `fields[index]`, up to its key (§3.5, §6.1.1).
+fn prepare<'m>(
+    fields: &[Field<'m>],
     index: usize,
     bodies: &mut CanonicalBodies<'_>,
     now: u64,
-) -> DkimOutcome {
-    let Some(&(own_name, own_value)) = fields.get(index) else {
-        return readable(&TagList::default()).permerror("no such header field".to_string());
+) -> Step<'m> {
+    let Some(&own) = fields.get(index) else {
+        return Step::Done(
+            readable(&TagList::default()).permerror("no such header field".to_string()),
+        );
     };
-    let tags = TagList::parse(own_value);
+    let tags = TagList::parse(own.1);
     let mut outcome = readable(&tags);
 
     // §3.5 and §6.1.1: the field itself, before any DNS query.
     let signature = match Signature::from_tags(&tags).and_then(|s| s.check_time(now).map(|()| s)) {
         Ok(signature) => signature,
-        Err(err) => return outcome.permerror(err.to_string()),
+        Err(err) => return Step::Done(outcome.permerror(err.to_string())),
     };
     outcome.domain.clone_from(&signature.domain);
     outcome.selector.clone_from(&signature.selector);
     outcome.identity.clone_from(&signature.identity);
-    let canonical_body = bodies.get(signature.body_canonicalization);
-    let body_len = u64::try_from(canonical_body.len()).unwrap_or(u64::MAX);
+    let body_len =
+        u64::try_from(bodies.get(signature.body_canonicalization).len()).unwrap_or(u64::MAX);
     outcome.body_length = signature.body_length.map(|signed| BodyLength {
         signed,
         total: body_len,
     });
     let signed_fields = match select_fields(fields, index, &signature.signed_headers) {
         Ok(signed) => signed,
-        Err(reason) => return outcome.permerror(reason),
+        Err(reason) => return Step::Done(outcome.permerror(reason)),
     };
+    let name = signature.key_name();
+    Step::Key(Box::new(Pending {
+        outcome,
+        signature,
+        own,
+        signed_fields,
+        name,
+    }))
+}
+
+/// The signature of `pending` with the answer for its key (§6.1.2) and
+/// the hashes (§6.1.3).
+fn finish(
+    pending: Pending<'_>,
+    answer: Answer<Vec<u8>>,
+    bodies: &mut CanonicalBodies<'_>,
+) -> DkimOutcome {
+    let Pending {
+        mut outcome,
+        signature,
+        own: (own_name, own_value),
+        signed_fields,
+        name,
+        ..
+    } = pending;
+    let canonical_body = bodies.get(signature.body_canonicalization);
+    let body_len = u64::try_from(canonical_body.len()).unwrap_or(u64::MAX);
 
     // §6.1.2: the key.
-    let name = signature.key_name();
-    let records = match lookup.txt(&name).await {
+    let records = match answer {
         Ok(records) if records.is_empty() => {
             return outcome.permerror(format!(
                 "no key for signature: {name} has no TXT record (RFC 6376 §6.1.2)"

@@ -10,12 +10,39 @@ use super::{
     record::Usable,
     report,
 };
-use crate::{DkimResult, DmarcResult, DmarcSpec, Policy, SpfResult, dns::Lookup};
+use crate::{DkimResult, DmarcResult, DmarcSpec, Policy, SpfResult, dns::Lookup, join::join_all};
 
 /// The most distinct Author Domains evaluated for one message. RFC 9989
 /// §11.5: evaluating many is a denial-of-service risk, and when not all
 /// are evaluated the evaluation is incomplete.
 const MAX_AUTHOR_DOMAINS: usize = 10;
+
+/// The distinct Author Domains of a message, normalised, in order.
+fn author_domains(from_fields: usize, from_domains: &[String]) -> Vec<String> {
+    let mut domains: Vec<String> = Vec::new();
+    if from_fields > 0 {
+        for domain in from_domains {
+            let domain = normalize_domain(domain);
+            if !domain.is_empty() && !domains.contains(&domain) {
+                domains.push(domain);
+            }
+        }
+    }
+    domains
+}
+
+/// Policy discovery for every Author Domain [`evaluate`] would evaluate,
+/// under both specifications, all at once.
+pub(crate) async fn prefetch<L: Lookup>(lookup: &L, from_fields: usize, from_domains: &[String]) {
+    let domains = author_domains(from_fields, from_domains);
+    if domains.len() > MAX_AUTHOR_DOMAINS {
+        return;
+    }
+    join_all(domains.iter().flat_map(|domain| {
+        [DmarcSpec::Rfc7489, DmarcSpec::Rfc9989].map(|spec| discover(lookup, spec, domain))
+    }))
+    .await;
+}
 
 pub(crate) async fn evaluate<L: Lookup>(
     lookup: &L,
@@ -23,15 +50,7 @@ pub(crate) async fn evaluate<L: Lookup>(
     input: &DmarcInput<'_>,
 ) -> DmarcOutcome {
     let mut notes = Vec::new();
-    let mut domains: Vec<String> = Vec::new();
-    if input.from_fields > 0 {
-        for domain in input.from_domains {
-            let domain = normalize_domain(domain);
-            if !domain.is_empty() && !domains.contains(&domain) {
-                domains.push(domain);
-            }
-        }
-    }
+    let domains = author_domains(input.from_fields, input.from_domains);
     if input.from_fields > 1 {
         notes.push(format!(
             "the message has {} From header fields, where RFC 5322 §3.6 allows one; {}",

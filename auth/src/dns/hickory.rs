@@ -13,11 +13,11 @@ use mail_auth::hickory_resolver::{
     net::{DnsError as NetDnsError, NetError, runtime::TokioRuntimeProvider},
     proto::{
         op::ResponseCode,
-        rr::{Name, RData, RecordType},
+        rr::{RData, RecordType},
     },
 };
 
-use super::{Answer, DnsError, Lookup, Mx, reverse_name};
+use super::{Answer, DnsError, Lookup, Mx, rdata, reverse_name};
 
 /// A real DNS client. Cheap to clone; clones share the connection pool.
 #[derive(Clone)]
@@ -68,7 +68,7 @@ impl HickoryLookup {
     }
 
     async fn query(&self, name: &str, rtype: RecordType) -> Answer<RData> {
-        let name = to_name(name)?;
+        let name = rdata::to_name(name)?;
         match self.resolver.lookup(name, rtype).await {
             Ok(lookup) => Ok(lookup
                 .answers()
@@ -106,141 +106,29 @@ fn classify(err: NetError) -> Answer<RData> {
     }
 }
 
-/// The wire name of `name`: ASCII names label by label as written (any
-/// byte a DNS label may hold), others through IDNA to A-labels.
-fn to_name(name: &str) -> Result<Name, DnsError> {
-    let trimmed = name.strip_suffix('.').unwrap_or(name);
-    let invalid = |why: &str| DnsError::InvalidName(format!("{name:?}: {why}"));
-    if trimmed.is_empty() {
-        return Err(invalid("empty name"));
-    }
-    if trimmed.len() > 253 {
-        return Err(invalid("longer than 253 characters"));
-    }
-    let labels: Vec<&str> = trimmed.split('.').collect();
-    if labels.iter().any(|l| l.is_empty()) {
-        return Err(invalid("empty label"));
-    }
-    if labels.iter().any(|l| l.len() > 63) {
-        return Err(invalid("label longer than 63 bytes"));
-    }
-    let result = if trimmed.is_ascii() {
-        Name::from_labels(labels.iter().map(|l| l.as_bytes()))
-    } else {
-        Name::from_labels(labels.iter().copied())
-    };
-    result.map_err(|e| invalid(&e.to_string()))
-}
-
 impl Lookup for HickoryLookup {
     async fn txt(&self, name: &str) -> Answer<Vec<u8>> {
-        Ok(self
-            .query(name, RecordType::TXT)
-            .await?
-            .into_iter()
-            .filter_map(|data| match data {
-                RData::TXT(txt) => Some(
-                    txt.txt_data
-                        .iter()
-                        .flat_map(|s| s.iter().copied())
-                        .collect(),
-                ),
-                _ => None,
-            })
-            .collect())
+        let records = self.query(name, RecordType::TXT).await?;
+        Ok(records.into_iter().filter_map(rdata::txt).collect())
     }
 
     async fn a(&self, name: &str) -> Answer<Ipv4Addr> {
-        Ok(self
-            .query(name, RecordType::A)
-            .await?
-            .into_iter()
-            .filter_map(|data| match data {
-                RData::A(a) => Some(a.0),
-                _ => None,
-            })
-            .collect())
+        let records = self.query(name, RecordType::A).await?;
+        Ok(records.into_iter().filter_map(rdata::a).collect())
     }
 
     async fn aaaa(&self, name: &str) -> Answer<Ipv6Addr> {
-        Ok(self
-            .query(name, RecordType::AAAA)
-            .await?
-            .into_iter()
-            .filter_map(|data| match data {
-                RData::AAAA(a) => Some(a.0),
-                _ => None,
-            })
-            .collect())
+        let records = self.query(name, RecordType::AAAA).await?;
+        Ok(records.into_iter().filter_map(rdata::aaaa).collect())
     }
 
     async fn mx(&self, name: &str) -> Answer<Mx> {
-        Ok(self
-            .query(name, RecordType::MX)
-            .await?
-            .into_iter()
-            .filter_map(|data| match data {
-                RData::MX(mx) => Some(Mx {
-                    preference: mx.preference,
-                    exchange: without_dot(&mx.exchange),
-                }),
-                _ => None,
-            })
-            .collect())
+        let records = self.query(name, RecordType::MX).await?;
+        Ok(records.into_iter().filter_map(rdata::mx).collect())
     }
 
     async fn ptr(&self, ip: IpAddr) -> Answer<String> {
-        Ok(self
-            .query(&reverse_name(ip), RecordType::PTR)
-            .await?
-            .into_iter()
-            .filter_map(|data| match data {
-                RData::PTR(ptr) => Some(without_dot(&ptr.0)),
-                _ => None,
-            })
-            .collect())
-    }
-}
-
-/// The labels of `name` as they are on the wire, joined with dots: the
-/// form [`to_name`] reads back. (`Name::to_ascii` escapes characters such
-/// as `:` and `/`, which a DNS label may hold and SPF names do use.)
-fn without_dot(name: &Name) -> String {
-    let mut out = String::new();
-    for label in name.iter() {
-        if !out.is_empty() {
-            out.push('.');
-        }
-        out.push_str(&String::from_utf8_lossy(label));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_that_cannot_be_queried() {
-        assert!(matches!(to_name(""), Err(DnsError::InvalidName(_))));
-        assert!(matches!(
-            to_name("a..example.com"),
-            Err(DnsError::InvalidName(_))
-        ));
-        assert!(matches!(
-            to_name(&format!("{}.example.com", "a".repeat(64))),
-            Err(DnsError::InvalidName(_))
-        ));
-        assert!(to_name(&format!("{}.example.com.", "a".repeat(63))).is_ok());
-        assert!(to_name("_dmarc.example.com").is_ok());
-        assert!(to_name("bücher.example").is_ok());
-    }
-
-    #[test]
-    fn answer_names_keep_their_labels() {
-        let name = Name::from_labels([&b"foo:bar/baz"[..], b"example", b"com"]).unwrap();
-        assert_eq!(without_dot(&name), "foo:bar/baz.example.com");
-        assert_eq!(to_name(&without_dot(&name)).unwrap(), name);
-        assert_eq!(without_dot(&Name::root()), "");
+        let records = self.query(&reverse_name(ip), RecordType::PTR).await?;
+        Ok(records.into_iter().filter_map(rdata::ptr).collect())
     }
 }

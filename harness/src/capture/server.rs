@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -62,7 +62,7 @@ pub struct CaptureConfig {
 pub struct CaptureReceivers {
     pub receivers: Receivers,
     /// The nameserver of the verifier (the scenario's mock DNS).
-    pub nameserver: SocketAddr,
+    pub nameserver: crate::dns::Nameserver,
     /// Called when the capture starts judging a message, before its
     /// first DNS query: where the receiver's queries begin in a query log.
     pub on_judge: Option<Arc<dyn Fn() + Send + Sync>>,

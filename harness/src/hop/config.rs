@@ -35,7 +35,7 @@ pub struct HopIdentity {
 pub struct HopConfig {
     pub hop: HopIdentity,
     pub next_hop: SocketAddr,
-    pub nameserver: SocketAddr,
+    pub nameserver: crate::dns::Nameserver,
     /// Whom to trust when the next hop offers STARTTLS; plain text
     /// without it.
     pub next_hop_tls: Option<crate::smtp::ClientTls>,

@@ -8,7 +8,10 @@ use rsa::{
     RsaPrivateKey,
     pkcs1::EncodeRsaPrivateKey,
     pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding},
+    traits::PublicKeyParts,
 };
+
+use super::pool::KeyPool;
 
 /// Which kind of DKIM key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -74,28 +77,38 @@ impl KeyPair {
                     bits,
                     reason: e.to_string(),
                 })?;
-                let der = key
-                    .to_public_key()
-                    .to_public_key_der()
-                    .map_err(|e| KeyError::Encode(e.to_string()))?;
-                Ok(KeyPair {
-                    algorithm,
-                    public_b64: STANDARD.encode(der.as_bytes()),
-                    private: Private::Rsa(Arc::new(key)),
-                })
+                KeyPair::from_rsa(key)
             }
             KeyAlgorithm::Ed25519 => {
                 let pkcs8 = mail_auth::common::crypto::Ed25519Key::generate_pkcs8()
                     .map_err(|e| KeyError::Ed25519(e.to_string()))?;
-                let key = mail_auth::common::crypto::Ed25519Key::from_pkcs8_der(&pkcs8)
-                    .map_err(|e| KeyError::Ed25519(e.to_string()))?;
-                Ok(KeyPair {
-                    algorithm,
-                    public_b64: STANDARD.encode(key.public_key()),
-                    private: Private::Ed25519(Arc::new(pkcs8)),
-                })
+                KeyPair::from_ed25519_pkcs8(pkcs8)
             }
         }
+    }
+
+    /// The pair of an RSA private key.
+    pub(crate) fn from_rsa(key: RsaPrivateKey) -> Result<KeyPair, KeyError> {
+        let der = key
+            .to_public_key()
+            .to_public_key_der()
+            .map_err(|e| KeyError::Encode(e.to_string()))?;
+        Ok(KeyPair {
+            algorithm: KeyAlgorithm::Rsa(key.size() * 8),
+            public_b64: STANDARD.encode(der.as_bytes()),
+            private: Private::Rsa(Arc::new(key)),
+        })
+    }
+
+    /// The pair of an Ed25519 private key in PKCS#8 DER.
+    pub(crate) fn from_ed25519_pkcs8(pkcs8: Vec<u8>) -> Result<KeyPair, KeyError> {
+        let key = mail_auth::common::crypto::Ed25519Key::from_pkcs8_der(&pkcs8)
+            .map_err(|e| KeyError::Ed25519(e.to_string()))?;
+        Ok(KeyPair {
+            algorithm: KeyAlgorithm::Ed25519,
+            public_b64: STANDARD.encode(key.public_key()),
+            private: Private::Ed25519(Arc::new(pkcs8)),
+        })
     }
 
     /// The base64 public key, as in the DKIM `p=` tag.
@@ -151,35 +164,65 @@ fn pem(label: &str, der: &[u8]) -> String {
     out
 }
 
-/// Keys generated once per process and reused by label: an SES identity's
-/// Easy DKIM key stays the same across sends, as in SES, and RSA generation
-/// is the single most expensive step of a scenario.
-#[derive(Default)]
+/// Keys reused by label: an SES identity's Easy DKIM key stays the same
+/// across sends, as in SES. Each label new to the process takes the next
+/// key of its algorithm from a [`KeyPool`] (the user's cache folder), so
+/// that two labels never share a key within a run while the keys
+/// themselves are generated once per machine, not per run: RSA key
+/// generation was the single most expensive step of a scenario.
 pub struct KeyCache {
-    keys: Mutex<HashMap<(String, KeyAlgorithm), KeyPair>>,
+    pool: KeyPool,
+    state: Mutex<CacheState>,
+}
+
+#[derive(Default)]
+struct CacheState {
+    keys: HashMap<(String, KeyAlgorithm), KeyPair>,
+    /// The next pool number per algorithm.
+    next: HashMap<KeyAlgorithm, usize>,
+}
+
+impl Default for KeyCache {
+    /// A cache that keeps nothing on disk.
+    fn default() -> Self {
+        KeyCache::new(KeyPool::new(None))
+    }
 }
 
 impl KeyCache {
-    /// The process-wide cache.
+    pub fn new(pool: KeyPool) -> KeyCache {
+        KeyCache {
+            pool,
+            state: Mutex::new(CacheState::default()),
+        }
+    }
+
+    /// The process-wide cache, on the user's key pool.
     pub fn global() -> &'static KeyCache {
         static CACHE: OnceLock<KeyCache> = OnceLock::new();
-        CACHE.get_or_init(KeyCache::default)
+        CACHE.get_or_init(|| KeyCache::new(KeyPool::user()))
     }
 
-    /// The key for `label`, generated on first use.
+    /// The key for `label`: the same for every call with that label.
     pub fn get(&self, label: &str, algorithm: KeyAlgorithm) -> Result<KeyPair, KeyError> {
         let id = (label.to_string(), algorithm);
-        if let Some(key) = self.lock().get(&id) {
-            return Ok(key.clone());
-        }
-        // Generate outside the lock so that scenarios running in parallel
-        // do not wait on each other's prime searches.
-        let key = KeyPair::generate(algorithm)?;
-        Ok(self.lock().entry(id).or_insert(key).clone())
+        let index = {
+            let mut state = self.lock();
+            if let Some(key) = state.keys.get(&id) {
+                return Ok(key.clone());
+            }
+            let next = state.next.entry(algorithm).or_default();
+            *next += 1;
+            *next - 1
+        };
+        // Read or generate outside the lock so that scenarios running in
+        // parallel do not wait on each other's prime searches.
+        let key = self.pool.get(algorithm, index)?;
+        Ok(self.lock().keys.entry(id).or_insert(key).clone())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, KeyAlgorithm), KeyPair>> {
-        self.keys
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheState> {
+        self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }

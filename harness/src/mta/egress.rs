@@ -17,7 +17,7 @@ use tokio::{
     task::{JoinHandle, JoinSet},
 };
 
-use crate::smtp::proxy_v1_line;
+use crate::smtp::{self, proxy_v1_line};
 
 /// A running forwarder; it stops (and drops its connections) when dropped.
 #[derive(Debug)]
@@ -68,7 +68,10 @@ impl EgressProxy {
 /// closes. A next hop that cannot be reached closes the client's side,
 /// which the relay sees as a failed delivery.
 async fn forward(mut client: TcpStream, peer: SocketAddr, next_hop: SocketAddr, egress: IpAddr) {
-    let Ok(mut upstream) = TcpStream::connect(next_hop).await else {
+    // A forwarder adds no delay of its own: whatever one side writes goes
+    // on at once (see `smtp::connect`).
+    let _ = client.set_nodelay(true);
+    let Ok(mut upstream) = smtp::connect(next_hop).await else {
         return;
     };
     let declared = SocketAddr::new(egress, peer.port());

@@ -114,7 +114,7 @@ pub struct RelayConfig {
     /// The next hop (the receiving MTA).
     pub next_hop: SocketAddr,
     /// The DNS server SES's own lookups (MAIL FROM MX) go to.
-    pub nameserver: SocketAddr,
+    pub nameserver: crate::dns::Nameserver,
     /// Whom to trust when the next hop offers STARTTLS; without it the
     /// relay delivers in plain text.
     pub next_hop_tls: Option<crate::smtp::ClientTls>,

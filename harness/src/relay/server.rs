@@ -36,7 +36,7 @@ pub struct RelayHandler {
 
 impl RelayHandler {
     pub fn new(config: RelayConfig, keys: PublishedKeys) -> Result<Self, String> {
-        let dns = HickoryLookup::new(config.nameserver, crate::dns::QUERY_TIMEOUT)?;
+        let dns = HickoryLookup::new(config.nameserver.addr, config.nameserver.timeout)?;
         let resolver = crate::dns::resolver(config.nameserver)?;
         Ok(RelayHandler {
             config,

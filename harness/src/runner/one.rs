@@ -10,6 +10,7 @@ use super::{APP_HELO, RECEIVER_HOST};
 use crate::{
     capture::{CaptureConfig, CaptureHandle, CaptureReceivers, Captured},
     clock::SimClock,
+    dns::{FAULT_QUERY_TIMEOUT, Nameserver, QUERY_TIMEOUT},
     expect, findings,
     hop::{HopConfig, HopHandle},
     publish,
@@ -53,6 +54,23 @@ pub(super) fn loopback() -> SocketAddr {
     SocketAddr::from((Ipv4Addr::LOCALHOST, 0))
 }
 
+/// The scenario's mock DNS as every party resolves through it: with a
+/// short timeout when the scenario makes a query time out, so that the
+/// run does not wait out real time for a verdict that is the same either
+/// way (temperror).
+fn nameserver(scenario: &Scenario, addr: SocketAddr) -> Nameserver {
+    let waits = scenario
+        .dns
+        .faults
+        .iter()
+        .any(|f| f.fault == mock_dns::Fault::Timeout);
+    Nameserver::new(addr).with_timeout(if waits {
+        FAULT_QUERY_TIMEOUT
+    } else {
+        QUERY_TIMEOUT
+    })
+}
+
 /// Runs one scenario end to end on loopback.
 pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, EnvironmentError> {
     let started = Instant::now();
@@ -69,6 +87,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
     let dns = ServerHandle::start(catalog.clone(), loopback())
         .await
         .map_err(|e| env(format!("cannot start the mock DNS: {e}")))?;
+    let nameserver = nameserver(scenario, dns.addr());
     // With receiver profiles the capture verifies at the end of DATA; the
     // query log's length then marks where the receiver's queries begin.
     let judging_from = Arc::new(OnceLock::<usize>::new());
@@ -83,7 +102,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             let mark = Arc::clone(&judging_from);
             CaptureReceivers {
                 receivers: scenario.receivers.clone(),
-                nameserver: dns.addr(),
+                nameserver,
                 on_judge: Some(Arc::new(move || {
                     let _ = mark.set(log.entries().len());
                 })),
@@ -107,7 +126,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         let config = HopConfig {
             hop: hop.clone(),
             next_hop,
-            nameserver: dns.addr(),
+            nameserver,
             next_hop_tls: next_hop_tls.take(),
             arc_key,
         };
@@ -135,7 +154,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
             let relay_config = RelayConfig {
                 ses: ses.clone(),
                 next_hop,
-                nameserver: dns.addr(),
+                nameserver,
                 next_hop_tls: next_hop_tls.clone(),
                 clock: clock.clone(),
                 simulator: feedback_host.simulator(),
@@ -237,7 +256,7 @@ pub async fn run_scenario(scenario: &Scenario) -> Result<ScenarioRun, Environmen
         .copied()
         .unwrap_or_else(|| dns.query_log().entries().len());
 
-    let verifier = Verifier::new(dns.addr(), RECEIVER_HOST)
+    let verifier = Verifier::new(nameserver, RECEIVER_HOST)
         .map_err(|e| env(format!("resolver: {e}")))?
         .with_spec(scenario.receivers.dmarc.unwrap_or_default());
     let path = findings::Path {

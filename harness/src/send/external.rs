@@ -123,18 +123,16 @@ async fn submit_with(
     )
     .map_err(|e| ExternalError::Envelope(e.to_string()))?;
     let client_id = ClientId::Domain(helo.to_string());
-    let mut connection = AsyncSmtpConnection::connect_tokio1(
-        addr,
-        Some(Duration::from_secs(60)),
-        &client_id,
-        None,
-        None,
-    )
-    .await
-    .map_err(|e| ExternalError::Connect {
-        addr,
-        reason: e.to_string(),
-    })?;
+    let failed = |reason: String| ExternalError::Connect { addr, reason };
+    // Without Nagle's delay, as every client of the harness
+    // (`crate::smtp::connect`).
+    let stream = tokio::time::timeout(Duration::from_secs(60), crate::smtp::connect(addr))
+        .await
+        .map_err(|_| failed("connection timed out".into()))?
+        .map_err(|e| failed(e.to_string()))?;
+    let mut connection = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &client_id)
+        .await
+        .map_err(|e| failed(e.to_string()))?;
     if let SmtpTls::StartTls { name, ca } = tls {
         if !connection.can_starttls() {
             return Err(ExternalError::NoStartTls { addr });

@@ -1,4 +1,4 @@
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
 use lettre::{
     Address,
@@ -12,6 +12,9 @@ use lettre::{
 };
 
 use super::Outgoing;
+
+/// How long connecting to the relay may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The relay's final answer to the message.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -163,18 +166,18 @@ fn parse_address(address: &str) -> Result<Address, SubmitError> {
         .map_err(|e| SubmitError::Envelope(format!("{address:?}: {e}")))
 }
 
-/// An SMTP session with the relay at `addr`, greeted with `helo`.
+/// An SMTP session with the relay at `addr`, greeted with `helo`, on a
+/// connection without Nagle's delay ([`crate::smtp::connect`]).
 async fn connect(addr: SocketAddr, helo: &str) -> Result<AsyncSmtpConnection, SubmitError> {
-    AsyncSmtpConnection::connect_tokio1(
-        addr,
-        Some(std::time::Duration::from_secs(60)),
+    let failed = |reason: String| SubmitError::Connect { addr, reason };
+    let stream = tokio::time::timeout(CONNECT_TIMEOUT, crate::smtp::connect(addr))
+        .await
+        .map_err(|_| failed("connection timed out".into()))?
+        .map_err(|e| failed(e.to_string()))?;
+    AsyncSmtpConnection::connect_with_transport(
+        Box::new(stream),
         &ClientId::Domain(helo.to_string()),
-        None,
-        None,
     )
     .await
-    .map_err(|e| SubmitError::Connect {
-        addr,
-        reason: e.to_string(),
-    })
+    .map_err(|e| failed(e.to_string()))
 }

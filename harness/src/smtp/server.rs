@@ -137,6 +137,10 @@ pub async fn run<H: Handler>(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => match Arc::clone(&slots).try_acquire_owned() {
                     Ok(slot) => {
+                        // Replies go out at once: a client that writes
+                        // again before reading (PIPELINING, a TLS
+                        // handshake) must not wait for a delayed ACK.
+                        let _ = stream.set_nodelay(true);
                         let serve = session::serve(
                             stream,
                             peer,

@@ -1,12 +1,14 @@
 use std::{
-    net::{IpAddr, SocketAddr},
+    net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
     time::{SystemTime, UNIX_EPOCH},
 };
 
 use mailharness_auth::{
     DmarcSpec, Envelope, Judge, Verdict,
-    dns::{HickoryLookup, Lookup},
+    dns::{Answer, DirectLookup, HickoryLookup, Lookup, Mx},
 };
+
+use crate::dns::Nameserver;
 
 /// What crossed the socket, as the receiving MTA saw it.
 #[derive(Clone, Copy, Debug)]
@@ -20,18 +22,20 @@ pub struct VerifyInput<'a> {
 /// The receiving side's judge, bound to one nameserver (or the system's
 /// resolvers). It keeps no cache: a changed key is never judged stale.
 pub struct Verifier {
-    pub(super) judge: Judge<HickoryLookup>,
+    pub(super) judge: Judge<Resolver>,
     /// The nameserver, for the mail-auth authenticator a sealing hop uses.
     pub(super) nameserver: Option<SocketAddr>,
 }
 
 impl Verifier {
     /// `hostname` is the receiver's name in `Authentication-Results`.
-    pub fn new(nameserver: SocketAddr, hostname: &str) -> Result<Verifier, String> {
-        let lookup = HickoryLookup::new(nameserver, crate::dns::QUERY_TIMEOUT)?;
+    /// Each question goes straight to `nameserver` ([`DirectLookup`]).
+    pub fn new(nameserver: impl Into<Nameserver>, hostname: &str) -> Result<Verifier, String> {
+        let Nameserver { addr, timeout } = nameserver.into();
+        let lookup = Resolver::Direct(DirectLookup::new(addr, timeout));
         Ok(Verifier {
             judge: Judge::new(lookup, hostname),
-            nameserver: Some(nameserver),
+            nameserver: Some(addr),
         })
     }
 
@@ -39,7 +43,10 @@ impl Verifier {
     /// (`/etc/resolv.conf`), without a cache: live mode's real DNS.
     pub fn system(hostname: &str) -> Result<Verifier, String> {
         Ok(Verifier {
-            judge: Judge::new(HickoryLookup::system()?, hostname),
+            judge: Judge::new(
+                Resolver::System(Box::new(HickoryLookup::system()?)),
+                hostname,
+            ),
             nameserver: None,
         })
     }
@@ -76,5 +83,49 @@ impl Verifier {
                 now,
             )
             .await
+    }
+}
+
+/// The verifier's DNS client: the scenario's nameserver asked directly,
+/// or the system's resolvers (live mode).
+pub enum Resolver {
+    Direct(DirectLookup),
+    System(Box<HickoryLookup>),
+}
+
+impl Lookup for Resolver {
+    async fn txt(&self, name: &str) -> Answer<Vec<u8>> {
+        match self {
+            Resolver::Direct(l) => l.txt(name).await,
+            Resolver::System(l) => l.txt(name).await,
+        }
+    }
+
+    async fn a(&self, name: &str) -> Answer<Ipv4Addr> {
+        match self {
+            Resolver::Direct(l) => l.a(name).await,
+            Resolver::System(l) => l.a(name).await,
+        }
+    }
+
+    async fn aaaa(&self, name: &str) -> Answer<Ipv6Addr> {
+        match self {
+            Resolver::Direct(l) => l.aaaa(name).await,
+            Resolver::System(l) => l.aaaa(name).await,
+        }
+    }
+
+    async fn mx(&self, name: &str) -> Answer<Mx> {
+        match self {
+            Resolver::Direct(l) => l.mx(name).await,
+            Resolver::System(l) => l.mx(name).await,
+        }
+    }
+
+    async fn ptr(&self, ip: IpAddr) -> Answer<String> {
+        match self {
+            Resolver::Direct(l) => l.ptr(ip).await,
+            Resolver::System(l) => l.ptr(ip).await,
+        }
     }
 }

@@ -13,12 +13,12 @@ use mail_auth::hickory_resolver::{
 };
 use mailharness_auth::{
     SpfResult, Verdict,
-    dns::Lookup,
+    dns::{DnsError, Lookup},
     spf::{self, Receiver},
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Verifier, VerifyInput};
+use super::{Verifier, VerifyInput, check::Resolver};
 use crate::headers::{field_name, header_fields, split_header};
 
 /// The signals of one message.
@@ -115,7 +115,16 @@ impl Verifier {
             return DomainDns::None;
         };
         let name = format!("{}.", domain.trim_end_matches('.'));
-        let resolver = self.judge.lookup().resolver();
+        let resolver = match self.judge.lookup() {
+            Resolver::Direct(direct) => {
+                return match direct.exists(&name).await {
+                    Ok(()) => DomainDns::Exists,
+                    Err(DnsError::NxDomain) => DomainDns::Nxdomain,
+                    Err(_) => DomainDns::Temperror,
+                };
+            }
+            Resolver::System(hickory) => hickory.resolver(),
+        };
         match resolver.lookup(name.as_str(), RecordType::SOA).await {
             Ok(_) => DomainDns::Exists,
             Err(NetError::Dns(NetDnsError::NoRecordsFound(none)))
