@@ -3,7 +3,8 @@
 //! Buildkite annotation). A table of the scenarios, then a table per
 //! failing scenario (per message: Return-Path, DKIM `d=`, SPF, DKIM,
 //! DMARC, alignment, receivers) with its unmet expectations at their
-//! lines; passing scenarios are folded.
+//! lines, and every scenario's findings (errors first: the cause, the
+//! chain, the fix with its records); passing scenarios are folded.
 //!
 //! Everything taken from scenario files and messages is escaped, so that
 //! it is shown as written and never read as Markdown or HTML.
@@ -120,6 +121,7 @@ fn write_scenario(
             escape(&s.file)
         )?;
         write_messages(out, s)?;
+        write_findings(out, s)?;
         return writeln!(out, "\n</details>");
     }
     writeln!(out, "### {} {}\n", mark(s), text(&s.name))?;
@@ -140,6 +142,37 @@ fn write_scenario(
             code(&f.expected),
             code(&f.found)
         )?;
+    }
+    write_findings(out, s)
+}
+
+/// The scenario's findings, errors first: each with its code, the cause,
+/// the chain that led to it and the fix (its records and SES commands as
+/// code, ready to copy).
+fn write_findings(out: &mut dyn Write, s: &ScenarioReport) -> std::io::Result<()> {
+    let mut findings: Vec<_> = s.all_findings().collect();
+    if findings.is_empty() {
+        return Ok(());
+    }
+    findings.sort_by_key(|f| f.severity);
+    writeln!(out, "\n**Findings**\n")?;
+    for f in findings {
+        writeln!(
+            out,
+            "- **{}** {}: {}",
+            f.severity,
+            code(&f.code.to_string()),
+            text(&f.message)
+        )?;
+        if !f.chain.is_empty() {
+            writeln!(out, "  - why: {}", text(&f.chain.join(" → ")))?;
+        }
+        if let Some(fix) = &f.fix {
+            writeln!(out, "  - fix: {}", text(&fix.text))?;
+            for line in fix.records.iter().chain(&fix.ses) {
+                writeln!(out, "  - {}", code(line))?;
+            }
+        }
     }
     Ok(())
 }
