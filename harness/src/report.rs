@@ -56,7 +56,7 @@ pub use junit::JunitReporter;
 pub use lazy_file::LazyFile;
 pub use markdown::{
     ERROR as MARK_ERROR, FAILED as MARK_FAILED, MarkdownReporter, PASSED as MARK_PASSED,
-    code as markdown_code, text as markdown_text,
+    code as markdown_code, text as markdown_text, unmet_line as markdown_unmet_line,
 };
 pub use model::{
     DnsClient, DnsQuery, EnvelopeReport, MessageReport, RelayReport, RouteStep, RunReport,

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::report::{
     ExpectationIndex, MARK_FAILED, MARK_PASSED, markdown_code as code, markdown_text as text,
+    markdown_unmet_line,
 };
 
 /// Writes the diff as Markdown; `index` places the unmet expectations
@@ -94,14 +95,7 @@ pub fn write_markdown(
                 let place = index
                     .position_in(&d.file, d.variant.as_deref(), &f.field)
                     .map_or_else(|| d.file.clone(), |p| p.to_string());
-                writeln!(
-                    out,
-                    "- {}: expected {} = {}, found {}",
-                    code(&place),
-                    code(&f.field),
-                    code(&f.expected),
-                    code(&f.found)
-                )?;
+                writeln!(out, "{}", markdown_unmet_line(&place, f))?;
             }
         }
     }

@@ -134,16 +134,21 @@ fn write_scenario(
         let place = index
             .position(s, f)
             .map_or_else(|| s.file.clone(), |p| p.to_string());
-        writeln!(
-            out,
-            "- {}: expected {} = {}, found {}",
-            code(&place),
-            code(&f.field),
-            code(&f.expected),
-            code(&f.found)
-        )?;
+        writeln!(out, "{}", unmet_line(&place, f))?;
     }
     write_findings(out, s)
+}
+
+/// One unmet expectation as a list item: where it is written, the field,
+/// what was expected and what was found.
+pub fn unmet_line(place: &str, f: &crate::expect::Mismatch) -> String {
+    format!(
+        "- {}: expected {} = {}, found {}",
+        code(place),
+        code(&f.field),
+        code(&f.expected),
+        code(&f.found)
+    )
 }
 
 /// The scenario's findings, errors first: each with its code, the cause,
