@@ -1,5 +1,6 @@
 //! The SMTP load generator: raw TCP, one connection per client, MAIL, RCPT
-//! and DATA pipelined in one write, then the message and its dot.
+//! and DATA pipelined in one write, then the message and its dot in one
+//! more.
 
 use std::{
     net::SocketAddr,
@@ -25,7 +26,8 @@ pub fn message(client: usize, n: usize, size: usize) -> Vec<u8> {
     // generator spends little of the CPU it shares with the sink.
     const PATTERN: &[u8] = b"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz\
         abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz";
-    out.reserve(size.saturating_sub(out.len()));
+    // Room for the terminating dot line the generator appends.
+    out.reserve((size + 3).saturating_sub(out.len()));
     let mut i = 0usize;
     while out.len() + 2 < size {
         let room = (size - out.len() - 2).min(76);
@@ -88,15 +90,17 @@ async fn session(
     expect(&mut read, &mut line, "250").await?;
     let mut accepted = 0;
     for n in 0..count {
-        let body = message(client, n, size);
+        let mut body = message(client, n, size);
+        body.extend_from_slice(b".\r\n");
         write
             .write_all(b"MAIL FROM:<load@sender.test>\r\nRCPT TO:<sink@receiver.test>\r\nDATA\r\n")
             .await?;
         expect(&mut read, &mut line, "250").await?;
         expect(&mut read, &mut line, "250").await?;
         expect(&mut read, &mut line, "354").await?;
+        // The message and its dot in one write, as a mailer with the
+        // whole message at hand sends it.
         write.write_all(&body).await?;
-        write.write_all(b".\r\n").await?;
         expect(&mut read, &mut line, "250").await?;
         accepted += 1;
     }

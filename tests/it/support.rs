@@ -65,13 +65,24 @@ pub const FILTERS: &[(&str, &str)] = &[
 /// `text` with every redaction of [`FILTERS`] applied, for comparisons
 /// outside snapshots.
 pub fn redact(text: &str) -> String {
-    FILTERS
+    // Compiled once: a report's JSON has thousands of strings, and
+    // compiling every filter for each took minutes in a debug build.
+    static COMPILED: std::sync::OnceLock<Vec<(regex::Regex, &str)>> = std::sync::OnceLock::new();
+    let compiled = COMPILED.get_or_init(|| {
+        FILTERS
+            .iter()
+            .map(|(pattern, replacement)| {
+                (
+                    regex::Regex::new(pattern).expect("a valid filter"),
+                    *replacement,
+                )
+            })
+            .collect()
+    });
+    compiled
         .iter()
         .fold(text.to_string(), |acc, (pattern, replacement)| {
-            regex::Regex::new(pattern)
-                .expect("a valid filter")
-                .replace_all(&acc, *replacement)
-                .into_owned()
+            pattern.replace_all(&acc, *replacement).into_owned()
         })
 }
 

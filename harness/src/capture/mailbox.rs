@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
@@ -154,6 +154,11 @@ pub struct Mailbox {
     /// The messages in arrival order; the watch channel wakes
     /// [`Mailbox::wait_for`] on every store.
     messages: Arc<watch::Sender<Vec<Captured>>>,
+    /// The positions in `messages` of the messages whose last reply was a
+    /// 4xx, in ascending order: the only ones a retry can replace, so that
+    /// storing a message does not walk the whole list. Changed only inside
+    /// the `messages` channel's lock.
+    deferred: Arc<Mutex<Vec<usize>>>,
     /// The SMTP connections open to the capture that stores here; wakes
     /// [`Mailbox::wait_quiet`].
     connections: Arc<watch::Sender<usize>>,
@@ -170,6 +175,7 @@ impl Mailbox {
     pub fn new() -> Self {
         Self {
             messages: Arc::new(watch::Sender::new(Vec::new())),
+            deferred: Arc::default(),
             connections: Arc::new(watch::Sender::new(0)),
         }
     }
@@ -249,14 +255,23 @@ impl Mailbox {
         let mut id = String::new();
         let mut reply = Reply::ok("");
         self.messages.send_modify(|messages| {
-            let retried = messages.iter().rposition(|m| {
-                m.reply.starts_with('4')
-                    && m.digest == digest
+            // A poisoned lock still holds a valid list: it is only changed
+            // after `messages` is.
+            let mut deferred = self
+                .deferred
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let retried = deferred.iter().rposition(|&i| {
+                let m = &messages[i];
+                m.digest == digest
                     && m.envelope.mail_from == envelope.mail_from
                     && m.envelope.rcpt_to == envelope.rcpt_to
             });
             let (seq, attempts) = match retried {
-                Some(i) => (messages[i].seq, messages[i].attempts + 1),
+                Some(d) => {
+                    let m = &messages[deferred[d]];
+                    (m.seq, m.attempts + 1)
+                }
                 None => (messages.len() as u64 + 1, 1),
             };
             id = format!("C{seq:06}");
@@ -275,9 +290,20 @@ impl Mailbox {
                 attempts,
                 digest,
             };
+            let still_deferred = captured.reply.starts_with('4');
             match retried {
-                Some(i) => messages[i] = captured,
-                None => messages.push(captured),
+                Some(d) => {
+                    messages[deferred[d]] = captured;
+                    if !still_deferred {
+                        deferred.remove(d);
+                    }
+                }
+                None => {
+                    if still_deferred {
+                        deferred.push(messages.len());
+                    }
+                    messages.push(captured);
+                }
             }
         });
         (id, reply)

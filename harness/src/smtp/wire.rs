@@ -132,23 +132,21 @@ pub(super) async fn read_chunk<R: AsyncBufRead + Unpin>(
     }
 }
 
-/// Appends one line (LF included) to `out`, keeping at most `limit` bytes
-/// of it; memory stays bounded however long the line is.
-pub(super) async fn read_line<R: AsyncBufRead + Unpin>(
-    reader: &mut R,
-    out: &mut Vec<u8>,
-    limit: usize,
-) -> io::Result<LineRead> {
-    Ok(read_chunk(reader, out, limit).await?.read)
-}
+/// How many bytes a connection reads from its socket at once: a 4 KB
+/// message with its commands arrives in one read, a 100 KB one in two.
+const READ_BUFFER: usize = 64 * 1024;
 
 /// A client connection: a buffered reader over the stream and the replies
 /// not yet written.
 pub(super) struct Wire<S> {
     reader: BufReader<S>,
     pending: Vec<u8>,
-    /// How long one line may take to arrive; `None` waits for ever.
+    /// How long the client may stay silent while the server waits for a
+    /// line; `None` waits for ever.
     idle_timeout: Option<Duration>,
+    /// The size of the last message read on this connection: the next
+    /// one's buffer is reserved from it instead of growing from empty.
+    size_hint: usize,
 }
 
 /// Whether an error from [`Wire::read_line`] or [`Wire::read_message`]
@@ -160,14 +158,15 @@ pub(super) fn is_idle_timeout(error: &io::Error) -> bool {
 impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     pub(super) fn new(stream: S) -> Self {
         Self {
-            reader: BufReader::new(stream),
+            reader: BufReader::with_capacity(READ_BUFFER, stream),
             pending: Vec::new(),
             idle_timeout: None,
+            size_hint: 0,
         }
     }
 
-    /// Fails every line read that takes longer than `timeout` with an
-    /// error [`is_idle_timeout`] recognises.
+    /// Fails every line read that waits longer than `timeout` for the
+    /// client with an error [`is_idle_timeout`] recognises.
     pub(super) fn with_idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = Some(timeout);
         self
@@ -197,7 +196,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         Ok(())
     }
 
-    /// Reads one line like [`read_line`]; flushes the queued replies first
+    /// Reads one line like [`read_chunk`]; flushes the queued replies first
     /// unless a whole line is already buffered, so that the server never
     /// waits for a client that waits for a reply.
     pub(super) async fn read_line(
@@ -205,24 +204,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         out: &mut Vec<u8>,
         limit: usize,
     ) -> io::Result<LineRead> {
-        if !self.reader.buffer().contains(&b'\n') {
-            self.flush().await?;
-        }
-        let read = read_line(&mut self.reader, out, limit);
-        match self.idle_timeout {
-            None => read.await,
-            Some(timeout) => tokio::time::timeout(timeout, read)
-                .await
-                .unwrap_or_else(|_| Err(io::Error::new(io::ErrorKind::TimedOut, "idle timeout"))),
-        }
+        Ok(self.read_chunk(out, limit).await?.read)
     }
 
-    /// [`read_chunk`] with the flushing and the idle timeout of
-    /// [`Wire::read_line`].
+    /// [`read_chunk`] with the flushing of [`Wire::read_line`]. The idle
+    /// timeout is armed only when the line is not buffered whole, that is
+    /// when the read may wait for the client.
     async fn read_chunk(&mut self, out: &mut Vec<u8>, limit: usize) -> io::Result<Chunk> {
-        if !self.reader.buffer().contains(&b'\n') {
-            self.flush().await?;
+        if memchr::memchr(b'\n', self.reader.buffer()).is_some() {
+            return read_chunk(&mut self.reader, out, limit).await;
         }
+        self.flush().await?;
         let read = read_chunk(&mut self.reader, out, limit);
         match self.idle_timeout {
             None => read.await,
@@ -241,62 +233,179 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     /// once it has been read to its end. Memory stays within `max_size`
     /// plus a few bytes: once the message is larger than `max_size`, or
     /// refused, the rest is read and dropped.
+    ///
+    /// The lines already buffered are taken in one pass over the buffer
+    /// (no await, no timer); only a line that is not buffered whole is
+    /// read with [`Wire::read_chunk`], which may wait for the client.
     pub(super) async fn read_message(
         &mut self,
         max_size: usize,
         endings: LineEndings,
     ) -> io::Result<Message> {
-        // Room for the terminator line and a stuffing dot beyond `max_size`,
-        // so that the terminator is always recognised.
-        const SLACK: usize = 3;
-        let mut data = Vec::new();
-        let mut refused: Option<Message> = None;
-        let mut scratch = Vec::with_capacity(SLACK);
-        let mut line_start = true;
-        loop {
-            let keeping = refused.is_none();
-            let (buffer, limit) = if keeping {
-                let limit = (max_size - data.len()).saturating_add(SLACK);
-                (&mut data, limit)
-            } else {
-                scratch.clear();
-                (&mut scratch, SLACK)
-            };
-            let start = buffer.len();
-            let chunk = self.read_chunk(buffer, limit).await?;
-            let whole = match chunk.read {
-                LineRead::Eof => return Ok(Message::Closed),
-                // Longer than the terminator: part of an oversized message.
-                LineRead::TooLong => false,
-                LineRead::Line => true,
-            };
-            if whole && line_start {
-                let line = &buffer[start..];
-                if line == b".\r\n" || (endings == LineEndings::Lenient && line == b".\n") {
-                    buffer.truncate(start);
+        let reserve = self.size_hint.min(max_size).saturating_add(Body::SLACK);
+        let mut body = Body::new(max_size, endings, reserve);
+        let ended = loop {
+            let buffered = self.reader.buffer();
+            let mut used = 0;
+            let mut ended = false;
+            while let Some(lf) = memchr::memchr(b'\n', &buffered[used..]) {
+                let line = &buffered[used..=used + lf];
+                used += lf + 1;
+                if body.buffered_line(line) {
+                    ended = true;
                     break;
                 }
             }
-            if keeping && line_start && buffer.get(start) == Some(&b'.') {
-                buffer.remove(start);
+            self.reader.consume(used);
+            if ended {
+                break true;
             }
-            if refused.is_none() {
-                refused = if !whole || data.len() > max_size {
-                    Some(Message::TooBig)
-                } else if endings == LineEndings::Strict && !chunk.crlf {
-                    Some(Message::Bare(BareNewline::Lf))
-                } else if endings == LineEndings::Strict && chunk.bare_cr {
-                    Some(Message::Bare(BareNewline::Cr))
-                } else {
-                    None
-                };
-                if refused.is_some() {
-                    data = Vec::new();
-                }
+            let (buffer, limit) = body.target();
+            let start = buffer.len();
+            let chunk = self.read_chunk(buffer, limit).await?;
+            if chunk.read == LineRead::Eof {
+                break false;
             }
-            line_start = chunk.crlf || endings == LineEndings::Lenient;
+            if body.line(start, chunk) {
+                break true;
+            }
+        };
+        if !ended {
+            return Ok(Message::Closed);
         }
-        Ok(refused.unwrap_or(Message::Complete(data)))
+        let message = body.finish();
+        if let Message::Complete(data) = &message {
+            self.size_hint = data.len();
+        }
+        Ok(message)
+    }
+}
+
+/// A message being read: what is kept, and what the line-ending and size
+/// rules have decided so far.
+struct Body {
+    data: Vec<u8>,
+    /// Where a line goes once the message is refused: only its first
+    /// bytes, enough to recognise the terminator.
+    scratch: Vec<u8>,
+    refused: Option<Message>,
+    /// The next byte starts a line (after a CRLF, or leniently any LF).
+    line_start: bool,
+    max_size: usize,
+    endings: LineEndings,
+}
+
+impl Body {
+    /// Room for the terminator line and a stuffing dot beyond `max_size`,
+    /// so that the terminator is always recognised.
+    const SLACK: usize = 3;
+
+    fn new(max_size: usize, endings: LineEndings, reserve: usize) -> Self {
+        Self {
+            data: Vec::with_capacity(reserve),
+            scratch: Vec::with_capacity(Self::SLACK),
+            refused: None,
+            line_start: true,
+            max_size,
+            endings,
+        }
+    }
+
+    /// The buffer the next line goes to, and how much of it may be kept.
+    fn target(&mut self) -> (&mut Vec<u8>, usize) {
+        if self.refused.is_none() {
+            let limit = (self.max_size - self.data.len()).saturating_add(Self::SLACK);
+            (&mut self.data, limit)
+        } else {
+            self.scratch.clear();
+            (&mut self.scratch, Self::SLACK)
+        }
+    }
+
+    /// Takes one whole line (LF included) from the read buffer, as
+    /// [`read_chunk`] would have read it; returns whether it ended the
+    /// message.
+    fn buffered_line(&mut self, line: &[u8]) -> bool {
+        let (buffer, limit) = self.target();
+        let start = buffer.len();
+        let read = if line.len() <= limit {
+            buffer.extend_from_slice(line);
+            LineRead::Line
+        } else {
+            buffer.extend_from_slice(&line[..limit]);
+            LineRead::TooLong
+        };
+        // The only LF is the last byte, so a CR anywhere but just before
+        // it is followed by something other than a LF.
+        let without_lf = &line[..line.len() - 1];
+        let crlf = without_lf.last() == Some(&b'\r');
+        let before_eol = &without_lf[..without_lf.len() - usize::from(crlf)];
+        let bare_cr = memchr::memchr(b'\r', before_eol).is_some();
+        self.line(
+            start,
+            Chunk {
+                read,
+                crlf,
+                bare_cr,
+            },
+        )
+    }
+
+    /// Applies the rules to a line appended at `start` of the buffer
+    /// [`Body::target`] gave; returns whether it ended the message.
+    fn line(&mut self, start: usize, chunk: Chunk) -> bool {
+        let keeping = self.refused.is_none();
+        let lenient = self.endings == LineEndings::Lenient;
+        let buffer = if keeping {
+            &mut self.data
+        } else {
+            &mut self.scratch
+        };
+        // Longer than the terminator: part of an oversized message.
+        let whole = chunk.read == LineRead::Line;
+        if whole && self.line_start {
+            let line = &buffer[start..];
+            if line == b".\r\n" || (lenient && line == b".\n") {
+                buffer.truncate(start);
+                return true;
+            }
+        }
+        if keeping && self.line_start && buffer.get(start) == Some(&b'.') {
+            buffer.remove(start);
+        }
+        if self.refused.is_none() {
+            let strict = self.endings == LineEndings::Strict;
+            self.refused = if !whole || self.data.len() > self.max_size {
+                Some(Message::TooBig)
+            } else if strict && !chunk.crlf {
+                Some(Message::Bare(BareNewline::Lf))
+            } else if strict && chunk.bare_cr {
+                Some(Message::Bare(BareNewline::Cr))
+            } else {
+                None
+            };
+            if self.refused.is_some() {
+                self.data = Vec::new();
+            }
+        }
+        self.line_start = chunk.crlf || lenient;
+        false
+    }
+
+    /// The message, once its terminator has been read.
+    fn finish(self) -> Message {
+        match self.refused {
+            Some(refused) => refused,
+            None => {
+                let mut data = self.data;
+                // A reservation from a much larger previous message is not
+                // kept with this one in the mailbox.
+                if data.capacity() > data.len().saturating_mul(2).max(4096) {
+                    data.shrink_to_fit();
+                }
+                Message::Complete(data)
+            }
+        }
     }
 }
 
@@ -311,7 +420,10 @@ mod tests {
         let mut out = Vec::new();
         loop {
             let mut line = Vec::new();
-            let read = read_line(&mut reader, &mut line, limit).await.unwrap();
+            let read = read_chunk(&mut reader, &mut line, limit)
+                .await
+                .unwrap()
+                .read;
             out.push((read, line));
             if read == LineRead::Eof {
                 return out;
@@ -446,6 +558,96 @@ mod tests {
         let (read, rest) = message(&long, 10).await;
         assert_eq!(read, Message::TooBig);
         assert_eq!(rest, b"NOOP\r\n");
+    }
+
+    /// The input written `piece` bytes at a time by another task, so that
+    /// lines arrive split across reads.
+    async fn message_in_pieces(
+        input: &[u8],
+        piece: usize,
+        max_size: usize,
+        endings: LineEndings,
+    ) -> (Message, Vec<u8>) {
+        let (mut client, server) = tokio::io::duplex(piece);
+        let input = input.to_vec();
+        let writer = tokio::spawn(async move {
+            for part in input.chunks(piece) {
+                client.write_all(part).await.unwrap();
+            }
+            client.shutdown().await.unwrap();
+        });
+        let mut wire = Wire::new(server);
+        let message = wire.read_message(max_size, endings).await.unwrap();
+        let mut rest = Vec::new();
+        wire.reader.read_to_end(&mut rest).await.unwrap();
+        writer.await.unwrap();
+        (message, rest)
+    }
+
+    /// Whole lines taken from the buffer and lines read as they arrive, a
+    /// byte or a few at a time, give the same message, refusal and rest.
+    #[tokio::test]
+    async fn buffered_and_arriving_lines_read_alike() {
+        let long = [vec![b'x'; 100], b"\n.\r\nmore\r\n.\r\nNOOP\r\n".to_vec()].concat();
+        let inputs: [&[u8]; 10] = [
+            b"A: b\r\n\r\n..dot\r\n.x\r\n\r\n.\r\nQUIT\r\n",
+            SMUGGLED,
+            b"a\rb\r\n.\r\nNOOP\r\n",
+            b".\r\r\n.\r\n",
+            b"x\n..y\r\n..z\r\n.\r\n",
+            b". \r\n..\r\n.x.\r\n.\r\n",
+            b"12345\r\n12345\r\nmore\r\n.\r\nNOOP\r\n",
+            b"..2345678\r\n.\r\n",
+            b"Subject: x\r\n\r\npartial",
+            &long,
+        ];
+        for input in inputs {
+            for endings in [LineEndings::Strict, LineEndings::Keep, LineEndings::Lenient] {
+                for max_size in [10, 1000] {
+                    let whole = message_with(input, max_size, endings).await;
+                    for piece in [1, 2, 3, 7] {
+                        let split = message_in_pieces(input, piece, max_size, endings).await;
+                        assert_eq!(
+                            split,
+                            whole,
+                            "{:?} in pieces of {piece}, {endings:?}, max {max_size}",
+                            String::from_utf8_lossy(input)
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// A connection reserves the next message's buffer from the last one's
+    /// size, and a much smaller message does not keep that reservation.
+    #[tokio::test]
+    async fn next_message_is_reserved_from_the_last() {
+        let big = [vec![b'y'; 8000], b"\r\n.\r\n".to_vec()].concat();
+        let (mut client, server) = tokio::io::duplex(1 << 16);
+        client.write_all(&big).await.unwrap();
+        client.write_all(b"small\r\n.\r\n").await.unwrap();
+        client.shutdown().await.unwrap();
+        let mut wire = Wire::new(server);
+        let first = wire
+            .read_message(100_000, LineEndings::Strict)
+            .await
+            .unwrap();
+        assert_eq!(first, complete(&big[..8002]));
+        assert_eq!(wire.size_hint, 8002);
+        let Message::Complete(second) = wire
+            .read_message(100_000, LineEndings::Strict)
+            .await
+            .unwrap()
+        else {
+            panic!("the second message was not read");
+        };
+        assert_eq!(second, b"small\r\n");
+        assert!(
+            second.capacity() <= 4096,
+            "kept {} bytes",
+            second.capacity()
+        );
     }
 
     #[tokio::test]
