@@ -113,8 +113,12 @@ impl<L: Lookup> Judge<L> {
             }
         });
         let policies = dmarc::prefetch(lookup, from_fields, &from_domains);
-        let (((mail_from_spf, helo_spf), (dkim, arc)), ()) =
-            join(join(spf_checks, signatures), policies).await;
+        // The signatures are polled first: their parsing and body
+        // canonicalisation run before the first poll returns, so that no
+        // query of SPF or DMARC is in flight, its timeout running, while a
+        // large message is worked through on this task.
+        let (((dkim, arc), (mail_from_spf, helo_spf)), ()) =
+            join(join(signatures, spf_checks), policies).await;
         let dkim_pairs: Vec<(DkimResult, &str)> =
             dkim.iter().map(|d| (d.result, d.domain.as_str())).collect();
         let input = DmarcInput {

@@ -94,6 +94,20 @@ enum Command {
     },
 }
 
+/// The runtime of `verify`: with one message at a time, a single thread
+/// runs the verifier and the mock DNS it asks, so that a query and its
+/// answer are a send and a receive, not a wake-up of another thread each
+/// (the peer's answers come from the same thread while it waits for the
+/// peer's process); with several messages in flight, every core.
+fn verify_runtime(concurrency: usize) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut builder = if concurrency == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    Ok(builder.enable_all().build()?)
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -114,7 +128,7 @@ fn main() -> anyhow::Result<()> {
             peer,
             peer_messages,
             peer_args,
-        } => runtime.block_on(verify::run(verify::VerifyRun {
+        } => verify_runtime(concurrency)?.block_on(verify::run(verify::VerifyRun {
             dir: &dir,
             messages,
             concurrency,

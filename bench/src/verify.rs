@@ -4,7 +4,6 @@
 use std::{
     net::IpAddr,
     path::{Path, PathBuf},
-    process::Command,
     sync::Arc,
     time::Instant,
 };
@@ -201,7 +200,9 @@ pub async fn run(args: VerifyRun<'_>) -> anyhow::Result<()> {
     );
 
     if let Some(script) = peer {
-        let output = Command::new("python3")
+        // Awaited, not blocking: the mock DNS that answers the peer may
+        // run on this very thread.
+        let output = tokio::process::Command::new("python3")
             .arg(script)
             .arg("--dns-port")
             .arg(server.addr().port().to_string())
@@ -211,6 +212,7 @@ pub async fn run(args: VerifyRun<'_>) -> anyhow::Result<()> {
             .args(peer_args)
             .arg(dir)
             .output()
+            .await
             .with_context(|| format!("cannot run python3 {}", script.display()))?;
         if !output.status.success() {
             bail!(

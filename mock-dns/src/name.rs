@@ -93,6 +93,18 @@ pub(crate) fn name_labels(name: &str) -> Vec<Vec<u8>> {
 /// Splits on unescaped dots. Strict mode reports errors; lenient mode keeps
 /// undecodable escapes literally and drops empty labels.
 fn split(text: &str, strict: bool) -> Result<Labels, NameError> {
+    // Without escapes, lenient splitting is splitting on dots: the common
+    // case, every question the server answers.
+    if !strict && !text.contains('\\') {
+        return Ok(Labels {
+            labels: text
+                .split('.')
+                .filter(|label| !label.is_empty())
+                .map(|label| label.as_bytes().to_ascii_lowercase())
+                .collect(),
+            absolute: text.ends_with('.'),
+        });
+    }
     if text == "." {
         return Ok(Labels {
             labels: Vec::new(),
@@ -156,6 +168,33 @@ mod tests {
         assert_eq!(normalize_name(r"a\046b.com"), r"a\.b.com.");
         assert_eq!(normalize_name("a..b"), "a.b.");
         assert_eq!(normalize_name(r"a\12b"), r"a\\12b.");
+    }
+
+    /// Names without escapes take a shortcut; it splits as the general
+    /// path does.
+    #[test]
+    fn plain_names_split_as_the_general_path_does() {
+        for name in [
+            "",
+            ".",
+            "a",
+            "A.b.",
+            "a..B",
+            "..",
+            "_dmarc.Example.COM.",
+            "é.xn--a.b",
+        ] {
+            let plain = split(name, false).unwrap();
+            // The same name with one harmless escape (`\097` is `a`)
+            // goes the general way.
+            let escaped = split(&format!("{name}.\\097"), false).unwrap();
+            let mut expected = plain.labels.clone();
+            expected.push(b"a".to_vec());
+            assert_eq!(escaped.labels, expected, "{name:?}");
+            assert!(!escaped.absolute);
+        }
+        assert!(split("a.", false).unwrap().absolute);
+        assert!(!split("a", false).unwrap().absolute);
     }
 
     #[test]
