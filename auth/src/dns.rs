@@ -10,6 +10,58 @@
 //! without it. Nothing here caches: every call is one query, so a changed
 //! record is never judged stale.
 
+/// [`Lookup`] for a client that asks one question with its inherent
+/// `async fn query(&self, name: &str, rtype: RecordType) -> Answer<RData>`
+/// (hickory's record data): each of the five questions is one `query` of
+/// its type, keeping the records of that type from the answer. Defined
+/// before the clients' modules, which use it.
+macro_rules! lookup_by_query {
+    ($client:ty) => {
+        impl $crate::dns::Lookup for $client {
+            async fn txt(&self, name: &str) -> $crate::dns::Answer<Vec<u8>> {
+                let records = self.query(name, RecordType::TXT).await?;
+                Ok(records
+                    .into_iter()
+                    .filter_map($crate::dns::rdata::txt)
+                    .collect())
+            }
+
+            async fn a(&self, name: &str) -> $crate::dns::Answer<std::net::Ipv4Addr> {
+                let records = self.query(name, RecordType::A).await?;
+                Ok(records
+                    .into_iter()
+                    .filter_map($crate::dns::rdata::a)
+                    .collect())
+            }
+
+            async fn aaaa(&self, name: &str) -> $crate::dns::Answer<std::net::Ipv6Addr> {
+                let records = self.query(name, RecordType::AAAA).await?;
+                Ok(records
+                    .into_iter()
+                    .filter_map($crate::dns::rdata::aaaa)
+                    .collect())
+            }
+
+            async fn mx(&self, name: &str) -> $crate::dns::Answer<$crate::dns::Mx> {
+                let records = self.query(name, RecordType::MX).await?;
+                Ok(records
+                    .into_iter()
+                    .filter_map($crate::dns::rdata::mx)
+                    .collect())
+            }
+
+            async fn ptr(&self, ip: std::net::IpAddr) -> $crate::dns::Answer<String> {
+                let name = $crate::dns::reverse_name(ip);
+                let records = self.query(&name, RecordType::PTR).await?;
+                Ok(records
+                    .into_iter()
+                    .filter_map($crate::dns::rdata::ptr)
+                    .collect())
+            }
+        }
+    };
+}
+
 mod direct;
 mod hickory;
 mod rdata;

@@ -26,7 +26,7 @@ use tokio::{
     time::{Instant, timeout_at},
 };
 
-use super::{Answer, DnsError, Lookup, Mx, rdata, reverse_name};
+use super::{Answer, DnsError, rdata};
 
 /// The EDNS0 UDP payload size offered: the DNS Flag Day 2020 value, as
 /// hickory offers.
@@ -242,39 +242,14 @@ fn io_error(e: std::io::Error) -> DnsError {
     DnsError::Temporary(format!("io error: {e}"))
 }
 
-impl Lookup for DirectLookup {
-    async fn txt(&self, name: &str) -> Answer<Vec<u8>> {
-        let records = self.query(name, RecordType::TXT).await?;
-        Ok(records.into_iter().filter_map(rdata::txt).collect())
-    }
-
-    async fn a(&self, name: &str) -> Answer<Ipv4Addr> {
-        let records = self.query(name, RecordType::A).await?;
-        Ok(records.into_iter().filter_map(rdata::a).collect())
-    }
-
-    async fn aaaa(&self, name: &str) -> Answer<Ipv6Addr> {
-        let records = self.query(name, RecordType::AAAA).await?;
-        Ok(records.into_iter().filter_map(rdata::aaaa).collect())
-    }
-
-    async fn mx(&self, name: &str) -> Answer<Mx> {
-        let records = self.query(name, RecordType::MX).await?;
-        Ok(records.into_iter().filter_map(rdata::mx).collect())
-    }
-
-    async fn ptr(&self, ip: IpAddr) -> Answer<String> {
-        let records = self.query(&reverse_name(ip), RecordType::PTR).await?;
-        Ok(records.into_iter().filter_map(rdata::ptr).collect())
-    }
-}
+lookup_by_query!(DirectLookup);
 
 #[cfg(test)]
 mod tests {
     use mock_dns::{Catalog, Fault, RData as Data, Record, ServerHandle};
 
     use super::*;
-    use crate::dns::HickoryLookup;
+    use crate::dns::{HickoryLookup, Lookup};
 
     /// Every kind of answer, asked of both clients: the same records, the
     /// same errors in the same words, so that a verdict does not depend on

@@ -2,10 +2,7 @@
 //! one nameserver or at the system's configuration, with no cache and no
 //! hosts file: every call is one question to the server.
 
-use std::{
-    net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
-    time::Duration,
-};
+use std::{net::SocketAddr, time::Duration};
 
 use mail_auth::hickory_resolver::{
     TokioResolver,
@@ -17,7 +14,7 @@ use mail_auth::hickory_resolver::{
     },
 };
 
-use super::{Answer, DnsError, Lookup, Mx, rdata, reverse_name};
+use super::{Answer, DnsError, rdata};
 
 /// A real DNS client. Cheap to clone; clones share the connection pool.
 #[derive(Clone)]
@@ -106,29 +103,4 @@ fn classify(err: NetError) -> Answer<RData> {
     }
 }
 
-impl Lookup for HickoryLookup {
-    async fn txt(&self, name: &str) -> Answer<Vec<u8>> {
-        let records = self.query(name, RecordType::TXT).await?;
-        Ok(records.into_iter().filter_map(rdata::txt).collect())
-    }
-
-    async fn a(&self, name: &str) -> Answer<Ipv4Addr> {
-        let records = self.query(name, RecordType::A).await?;
-        Ok(records.into_iter().filter_map(rdata::a).collect())
-    }
-
-    async fn aaaa(&self, name: &str) -> Answer<Ipv6Addr> {
-        let records = self.query(name, RecordType::AAAA).await?;
-        Ok(records.into_iter().filter_map(rdata::aaaa).collect())
-    }
-
-    async fn mx(&self, name: &str) -> Answer<Mx> {
-        let records = self.query(name, RecordType::MX).await?;
-        Ok(records.into_iter().filter_map(rdata::mx).collect())
-    }
-
-    async fn ptr(&self, ip: IpAddr) -> Answer<String> {
-        let records = self.query(&reverse_name(ip), RecordType::PTR).await?;
-        Ok(records.into_iter().filter_map(rdata::ptr).collect())
-    }
-}
+lookup_by_query!(HickoryLookup);

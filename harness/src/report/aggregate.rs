@@ -267,20 +267,33 @@ fn row(m: &MessageReport) -> Row {
 }
 
 /// The report document, valid against RFC 7489 Appendix C's schema.
+/// Opens `report_metadata` with what both formats put first: the
+/// reporter, the report's id and its date range. RFC 9990 adds
+/// `generator` after them; the caller closes the element.
+fn open_metadata(
+    x: &mut String,
+    domain: &str,
+    unique: &str,
+    begin: DateTime<Utc>,
+    end: DateTime<Utc>,
+) {
+    let _ = writeln!(x, "  <report_metadata>");
+    element(x, 4, "org_name", ORG_NAME);
+    element(x, 4, "email", ORG_EMAIL);
+    element(x, 4, "report_id", &report_id(domain, begin, unique));
+    let _ = writeln!(x, "    <date_range>");
+    element(x, 6, "begin", &begin.timestamp().to_string());
+    element(x, 6, "end", &end.timestamp().to_string());
+    let _ = writeln!(x, "    </date_range>");
+}
+
 fn render(domain: &DomainReport, unique: &str, begin: DateTime<Utc>, end: DateTime<Utc>) -> String {
     let p = &domain.policy;
     let mut x = String::new();
     let _ = writeln!(x, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     let _ = writeln!(x, "<feedback>");
     let _ = writeln!(x, "  <version>1.0</version>");
-    let _ = writeln!(x, "  <report_metadata>");
-    element(&mut x, 4, "org_name", ORG_NAME);
-    element(&mut x, 4, "email", ORG_EMAIL);
-    element(&mut x, 4, "report_id", &report_id(&p.domain, begin, unique));
-    let _ = writeln!(x, "    <date_range>");
-    element(&mut x, 6, "begin", &begin.timestamp().to_string());
-    element(&mut x, 6, "end", &end.timestamp().to_string());
-    let _ = writeln!(x, "    </date_range>");
+    open_metadata(&mut x, &p.domain, unique, begin, end);
     let _ = writeln!(x, "  </report_metadata>");
     let _ = writeln!(x, "  <policy_published>");
     element(&mut x, 4, "domain", &p.domain);

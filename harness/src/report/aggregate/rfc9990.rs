@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use mailharness_auth::{DmarcSpec, Policy};
 
-use super::{DomainReport, ORG_EMAIL, ORG_NAME, Row, element, report_id};
+use super::{DomainReport, Row, element, open_metadata};
 use crate::dmarc_reports::RFC9990_NAMESPACE;
 
 /// RFC 9990: "A report SHOULD contain no more than 100 signatures for a
@@ -31,14 +31,7 @@ pub(super) fn render(
     let _ = writeln!(x, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     let _ = writeln!(x, r#"<feedback xmlns="{RFC9990_NAMESPACE}">"#);
     let _ = writeln!(x, "  <version>1.0</version>");
-    let _ = writeln!(x, "  <report_metadata>");
-    element(&mut x, 4, "org_name", ORG_NAME);
-    element(&mut x, 4, "email", ORG_EMAIL);
-    element(&mut x, 4, "report_id", &report_id(&p.domain, begin, unique));
-    let _ = writeln!(x, "    <date_range>");
-    element(&mut x, 6, "begin", &begin.timestamp().to_string());
-    element(&mut x, 6, "end", &end.timestamp().to_string());
-    let _ = writeln!(x, "    </date_range>");
+    open_metadata(&mut x, &p.domain, unique, begin, end);
     element(
         &mut x,
         4,
