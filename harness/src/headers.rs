@@ -48,9 +48,44 @@ pub fn field_name(field: &[u8]) -> String {
     String::from_utf8_lossy(name).trim().to_ascii_lowercase()
 }
 
+/// A header value on one line: each folded line's white space collapsed
+/// to one space, trimmed.
+pub fn unfold(value: &str) -> String {
+    value
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The value of the first field named `name` (lowercase) in the header of
+/// `raw` (a whole message or its header block), unfolded.
+pub fn field_value(raw: &[u8], name: &str) -> Option<String> {
+    let (block, _) = split_header(raw);
+    header_fields(block)
+        .into_iter()
+        .find(|f| field_name(f) == name)
+        .and_then(|f| {
+            String::from_utf8_lossy(f)
+                .split_once(':')
+                .map(|(_, v)| unfold(v))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_value_is_the_first_field_unfolded() {
+        let raw = b"Subject: one\r\n two\r\nX-A: 1\r\nx-a: 2\r\n\r\nX-A: body\r\n";
+        assert_eq!(field_value(raw, "subject").as_deref(), Some("one two"));
+        assert_eq!(field_value(raw, "x-a").as_deref(), Some("1"));
+        assert_eq!(field_value(raw, "to"), None);
+        let (block, _) = split_header(raw);
+        assert_eq!(field_value(block, "x-a").as_deref(), Some("1"));
+    }
 
     #[test]
     fn fields_keep_continuation_lines() {

@@ -45,6 +45,6 @@ pub use command::{Command, CommandError, parse_command};
 pub use handle::ServerHandle;
 pub use handler::{Handler, Transaction};
 pub use proxy::{ProxyHeader, parse_proxy_v1, proxy_v1_line};
-pub use reply::Reply;
+pub use reply::{Reply, reply_code};
 pub use server::{DEFAULT_MAX_MESSAGE_SIZE, LineEndings, ServerConfig, run};
 pub use tls::{ClientTls, SelfSigned, TlsError, version_name};

@@ -12,7 +12,8 @@ use std::{
 };
 
 use crate::support::{
-    insta_settings, mailharness, mailharness_bin, on_path, render, require_peer, workspace_root,
+    git_in, insta_settings, mailharness, mailharness_bin, on_path, render, require_peer,
+    workspace_root,
 };
 
 /// What one run of the script left: its exit code, stdout (the
@@ -200,15 +201,7 @@ fn a_zone_change_is_annotated_at_its_zone_line() {
     require_peer("git", on_path("git"), "apt-get install git");
     let repo = tempfile::tempdir().unwrap();
     let dir = repo.path();
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.test"])
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("run git");
-        assert!(out.status.success(), "git {args:?}: {out:?}");
-    };
+    let git = |args: &[&str]| git_in(dir, args);
     git(&["init", "-q"]);
     init(dir);
     git(&["add", "."]);

@@ -2,10 +2,8 @@
 //! lost the MAIL FROM MX record shows exactly the scenarios that change;
 //! git revisions as sides; usage errors.
 
-use std::process::Command;
-
 use crate::support::{
-    copy_dir, insta_settings, mailharness, on_path, render, require_peer, workspace_root,
+    copy_dir, git_in, insta_settings, mailharness, on_path, render, require_peer, workspace_root,
 };
 
 const CUSTOM_ZONE: &str = "scenarios/ses/zones/custom/example.com.zone";
@@ -153,15 +151,7 @@ fn diff_reads_git_revisions() {
         &workspace_root().join("scenarios/ses/zones"),
         &dir.join("ses/zones"),
     );
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.test"])
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("run git");
-        assert!(out.status.success(), "git {args:?}: {out:?}");
-    };
+    let git = |args: &[&str]| git_in(dir, args);
     git(&["init", "-q"]);
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "zones"]);

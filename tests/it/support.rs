@@ -316,6 +316,18 @@ pub fn mailharness(args: &[&str], dir: &Path) -> Output {
     }
 }
 
+/// Runs `git args` in `dir` as a committer named `t`; fails the test
+/// unless git succeeds.
+pub fn git_in(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.test"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
+
 /// A run as the CLI snapshots show it: exit code, stdout, stderr.
 pub fn render(o: &Output) -> String {
     format!(

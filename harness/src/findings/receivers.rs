@@ -8,6 +8,7 @@ use mailharness_auth::{DmarcResult, Policy};
 use super::{Code, Finding};
 use crate::{
     receiver::{Disposition, ReceiverOutcome},
+    smtp::reply_code,
     verify::Verdict,
 };
 
@@ -56,32 +57,5 @@ pub(super) fn findings(v: &Verdict, outcomes: &[ReceiverOutcome], out: &mut Vec<
                 .chain(chain),
             );
         }
-    }
-}
-
-/// A reply's code and enhanced status code: `550 5.7.32 …` → `550
-/// 5.7.32`, `550 Unknown user` → `550`.
-fn reply_code(reply: &str) -> String {
-    let mut words = reply.split_whitespace();
-    let code = words.next().unwrap_or_default();
-    match words.next() {
-        Some(e) if e.split('.').count() == 3 && e.split('.').all(|p| p.parse::<u16>().is_ok()) => {
-            format!("{code} {e}")
-        }
-        _ => code.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reply_codes() {
-        assert_eq!(
-            reply_code("550 5.7.32 Your email has been blocked"),
-            "550 5.7.32"
-        );
-        assert_eq!(reply_code("550 Unknown user"), "550");
     }
 }

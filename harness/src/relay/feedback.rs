@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::notify::BouncedRecipient;
 use crate::{
-    headers::{field_name, header_fields, split_header},
+    headers::{field_value, split_header},
     smtp::{ClientTls, deliver_tls},
 };
 
@@ -88,15 +88,7 @@ impl Original<'_> {
 
     /// The value of the sent message's `name` header, unfolded.
     fn header(&self, name: &str) -> Option<String> {
-        let (block, _) = split_header(self.sent);
-        header_fields(block)
-            .into_iter()
-            .find(|f| field_name(f) == name)
-            .and_then(|f| {
-                String::from_utf8_lossy(f)
-                    .split_once(':')
-                    .map(|(_, v)| super::notify::unfold(v))
-            })
+        field_value(self.sent, name)
     }
 }
 

@@ -18,7 +18,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::headers::{field_name, header_fields, split_header};
+use crate::headers::{field_value, header_fields, split_header, unfold};
 
 /// SES truncates the headers in a notification when the original
 /// message's headers are 10 KB or larger (notification-contents, `mail`
@@ -284,32 +284,12 @@ pub fn original_headers(raw: &[u8]) -> (Vec<Header>, bool) {
     (out, truncated)
 }
 
-/// A header value on one line: each folded line's white space collapsed
-/// to one space, trimmed.
-pub fn unfold(value: &str) -> String {
-    value
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// `mail.commonHeaders` of `raw`: the addresses of From, To and Cc (display
 /// names decoded, `Name <address>`), Date and Message-ID as written, the
 /// decoded Subject.
 pub fn common_headers(raw: &[u8]) -> CommonHeaders {
     let (block, _) = split_header(raw);
-    let raw_value = |name: &str| {
-        header_fields(block)
-            .into_iter()
-            .find(|f| field_name(f) == name)
-            .and_then(|f| {
-                String::from_utf8_lossy(f)
-                    .split_once(':')
-                    .map(|(_, v)| unfold(v))
-            })
-    };
+    let raw_value = |name: &str| field_value(block, name);
     let Some(message) = mail_parser::MessageParser::default().parse_headers(block) else {
         return CommonHeaders::default();
     };

@@ -14,7 +14,7 @@ use mock_dns::Catalog;
 use super::one::loopback;
 use crate::{
     capture::{CaptureConfig, CaptureHandle, Captured},
-    headers::{field_name, header_fields, split_header},
+    headers::{field_name, field_value, header_fields, split_header, unfold},
     publish,
     relay::{MailboxSimulator, MxPort},
     report::{FeedbackMessageReport, FeedbackReport, ReceivedFeedback},
@@ -103,7 +103,7 @@ impl FeedbackHost {
                 let received = stored
                     .iter()
                     .find(|c| {
-                        header(&c.raw(), "message-id").as_deref() == Some(&delivery.message_id)
+                        field_value(&c.raw(), "message-id").as_deref() == Some(&delivery.message_id)
                     })
                     .map(received);
                 report
@@ -151,27 +151,4 @@ fn received(captured: &Captured) -> ReceivedFeedback {
         parts,
         report,
     }
-}
-
-/// The value of `raw`'s `name` header, trimmed.
-fn header(raw: &[u8], name: &str) -> Option<String> {
-    let (block, _) = split_header(raw);
-    header_fields(block)
-        .into_iter()
-        .find(|f| field_name(f) == name)
-        .and_then(|f| {
-            String::from_utf8_lossy(f)
-                .split_once(':')
-                .map(|(_, v)| unfold(v))
-        })
-}
-
-/// A header on one line: each folded line's white space collapsed to
-/// one space, trimmed.
-fn unfold(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }

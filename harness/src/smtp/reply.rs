@@ -71,9 +71,33 @@ impl std::fmt::Display for Reply {
     }
 }
 
+/// A reply's code, with its enhanced status code when it has one:
+/// `550 5.7.32 …` → `550 5.7.32`, `550 Unknown user` → `550`.
+pub fn reply_code(reply: &str) -> String {
+    let mut words = reply.split_whitespace();
+    let code = words.next().unwrap_or_default();
+    match words.next() {
+        Some(e) if e.split('.').count() == 3 && e.split('.').all(|p| p.parse::<u16>().is_ok()) => {
+            format!("{code} {e}")
+        }
+        _ => code.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replies_are_shortened_to_their_codes() {
+        assert_eq!(
+            reply_code("550 5.7.32 Your email has been blocked"),
+            "550 5.7.32"
+        );
+        assert_eq!(reply_code("550 5.7.26 Unauthenticated email"), "550 5.7.26");
+        assert_eq!(reply_code("550 Unknown user"), "550");
+        assert_eq!(reply_code("421"), "421");
+    }
 
     #[test]
     fn single_line() {
