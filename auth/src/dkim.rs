@@ -26,6 +26,7 @@ pub use key::{KeyError, KeyMaterial, KeyRecord, MAX_RSA_BITS, MIN_RSA_BITS};
 pub use signature::{Algorithm, Signature, SignatureError};
 pub use tag_list::{Tag, TagList, TagListError};
 pub use verify::verify;
+pub(crate) use verify::verify_parsed;
 
 use crate::DkimResult;
 

@@ -102,7 +102,13 @@ impl<L: Lookup> Judge<L> {
             ),
             spf::check_helo(lookup, receiver, envelope.client_ip, envelope.helo),
         );
-        let signatures = join(dkim::verify(lookup, raw, now), async {
+        let dkim = async {
+            match &parsed {
+                Some(message) => dkim::verify_parsed(lookup, raw, message, now).await,
+                None => Vec::new(),
+            }
+        };
+        let signatures = join(dkim, async {
             match &parsed {
                 Some(message) => arc::verify(lookup, message).await,
                 None => arc::ArcOutcome {

@@ -23,6 +23,11 @@ mod load;
 mod suite;
 mod verify;
 
+/// The allocator the `mailharness` binary uses, so that the figures are
+/// those of the verifier as shipped.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "mailharness-bench")]
 struct Args {

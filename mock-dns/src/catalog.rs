@@ -26,7 +26,9 @@ pub struct Catalog {
 #[derive(Debug, Default)]
 struct Store {
     /// Records by name in canonical order, each list in insertion order.
-    names: BTreeMap<NameKey, Vec<Record>>,
+    /// Shared: an answer and the query log hold the records themselves,
+    /// not copies.
+    names: BTreeMap<NameKey, Vec<Arc<Record>>>,
     faults: Vec<FaultRule>,
 }
 
@@ -53,8 +55,9 @@ impl Catalog {
         let mut store = self.write();
         let list = store.names.entry(name_key(&record.name)).or_default();
         match list.iter_mut().find(|r| r.data == record.data) {
-            Some(existing) => existing.ttl = record.ttl,
-            None => list.push(record),
+            // Answers given before keep the TTL they were given.
+            Some(existing) => Arc::make_mut(existing).ttl = record.ttl,
+            None => list.push(Arc::new(record)),
         }
     }
 
@@ -92,7 +95,7 @@ impl Catalog {
         let store = self.read();
         let mut all = Vec::new();
         for list in store.names.values() {
-            let mut list = list.clone();
+            let mut list: Vec<Record> = list.iter().map(|r| Record::clone(r)).collect();
             list.sort_by_key(|r| type_rank(r.rtype()));
             all.extend(list);
         }
@@ -185,9 +188,17 @@ impl Catalog {
                 authority: Vec::new(),
             };
         }
-        let name = normalize_name(name);
+        // The key lowercases the name and reads its escapes: any spelling
+        // finds the same records.
+        self.resolve(name_key(name), rtype)
+    }
+
+    /// [`Catalog::lookup`] for a name already keyed (the server keys a
+    /// question's labels as they came off the wire), faults left to the
+    /// caller.
+    pub(crate) fn resolve(&self, key: NameKey, rtype: &str) -> Answer {
         let rtype = rtype.to_ascii_uppercase();
-        resolve(&self.read().names, &name, &rtype)
+        resolve(&self.read().names, key, &rtype)
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Store> {

@@ -9,6 +9,8 @@ use std::{
 
 use tokio::sync::mpsc;
 
+use crate::record::Record;
+
 /// The transport a query came over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transport {
@@ -38,8 +40,18 @@ pub struct QueryLogEntry {
     /// when it answered with TC=1 and no records (fault, or the response did
     /// not fit the UDP payload size).
     pub rcode: String,
+    /// The answer records. They are kept as records and written in
+    /// master-file syntax only when read ([`QueryLogEntry::answer_lines`],
+    /// `Display`): a server answering thousands of queries a second does
+    /// not format text nobody reads.
+    pub answers: Vec<Arc<Record>>,
+}
+
+impl QueryLogEntry {
     /// Each answer record in master-file syntax.
-    pub answers: Vec<String>,
+    pub fn answer_lines(&self) -> Vec<String> {
+        self.answers.iter().map(ToString::to_string).collect()
+    }
 }
 
 /// `udp example.com. TXT NOERROR` followed by ` | record` per answer.
@@ -184,7 +196,7 @@ mod tests {
             qtype: "TXT".into(),
             transport: Transport::Udp,
             rcode: rcode.into(),
-            answers: vec![r#"example.com. 300 IN TXT "x""#.into()],
+            answers: vec![Arc::new(Record::txt("example.com", 300, "x"))],
         }
     }
 

@@ -1,6 +1,11 @@
 //! Resolution: how a query is answered from the catalog's records.
 
-use std::{collections::BTreeMap, fmt, ops::Bound};
+use std::{
+    collections::BTreeMap,
+    fmt,
+    ops::Bound,
+    sync::{Arc, LazyLock},
+};
 
 use crate::{
     name::{NameKey, name_key},
@@ -42,8 +47,8 @@ impl fmt::Display for Rcode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answer {
     pub rcode: Rcode,
-    pub answers: Vec<Record>,
-    pub authority: Vec<Record>,
+    pub answers: Vec<Arc<Record>>,
+    pub authority: Vec<Arc<Record>>,
 }
 
 /// The SOA put in negative answers for names under no SOA of the catalog.
@@ -63,7 +68,7 @@ pub fn synthetic_soa() -> Record {
     )
 }
 
-/// Answers `qtype` (uppercase mnemonic) for `qname` (normalised):
+/// Answers `qtype` (uppercase mnemonic) for the name keyed `qname`:
 ///
 /// - records of the type: NOERROR with them (`ANY` matches every type);
 /// - a CNAME and another type asked: the chain followed inside the catalog
@@ -72,9 +77,13 @@ pub fn synthetic_soa() -> Record {
 ///   not of this type: NOERROR with no answers and the SOA in authority;
 /// - otherwise NXDOMAIN with the SOA in authority (also at the end of a
 ///   chain, which stays in the answer section).
-pub(crate) fn resolve(names: &BTreeMap<NameKey, Vec<Record>>, qname: &str, qtype: &str) -> Answer {
+pub(crate) fn resolve(
+    names: &BTreeMap<NameKey, Vec<Arc<Record>>>,
+    qname: NameKey,
+    qtype: &str,
+) -> Answer {
     let mut answers = Vec::new();
-    let mut key = name_key(qname);
+    let mut key = qname;
     let mut visited = vec![key.clone()];
     loop {
         let Some(records) = names.get(&key) else {
@@ -118,7 +127,7 @@ pub(crate) fn resolve(names: &BTreeMap<NameKey, Vec<Record>>, qname: &str, qtype
 
 /// NOERROR with these answers (records found, or a CNAME chain that is too
 /// long or loops).
-fn positive(answers: Vec<Record>) -> Answer {
+fn positive(answers: Vec<Arc<Record>>) -> Answer {
     Answer {
         rcode: Rcode::NoError,
         answers,
@@ -129,10 +138,10 @@ fn positive(answers: Vec<Record>) -> Answer {
 /// NODATA (`NoError`) or NXDOMAIN for `key`, with the SOA of the closest
 /// enclosing zone in authority.
 fn negative(
-    names: &BTreeMap<NameKey, Vec<Record>>,
+    names: &BTreeMap<NameKey, Vec<Arc<Record>>>,
     key: &NameKey,
     rcode: Rcode,
-    answers: Vec<Record>,
+    answers: Vec<Arc<Record>>,
 ) -> Answer {
     Answer {
         rcode,
@@ -143,7 +152,7 @@ fn negative(
 
 /// Whether a name below `key` has records (keys sort descendants right after
 /// their ancestor).
-fn has_descendants(names: &BTreeMap<NameKey, Vec<Record>>, key: &NameKey) -> bool {
+fn has_descendants(names: &BTreeMap<NameKey, Vec<Arc<Record>>>, key: &NameKey) -> bool {
     names
         .range::<NameKey, _>((Bound::Excluded(key), Bound::Unbounded))
         .next()
@@ -152,13 +161,15 @@ fn has_descendants(names: &BTreeMap<NameKey, Vec<Record>>, key: &NameKey) -> boo
 
 /// The SOA of `key` or of its closest ancestor that has one, else the
 /// synthetic SOA.
-fn closest_soa(names: &BTreeMap<NameKey, Vec<Record>>, key: &NameKey) -> Record {
+fn closest_soa(names: &BTreeMap<NameKey, Vec<Arc<Record>>>, key: &NameKey) -> Arc<Record> {
+    /// Built once: every negative answer outside the catalog's zones
+    /// carries it.
+    static SYNTHETIC: LazyLock<Arc<Record>> = LazyLock::new(|| Arc::new(synthetic_soa()));
     (0..=key.len())
         .rev()
         .filter_map(|len| names.get(&key[..len]))
         .find_map(|records| records.iter().find(|r| r.rtype() == "SOA"))
-        .cloned()
-        .unwrap_or_else(synthetic_soa)
+        .map_or_else(|| Arc::clone(&SYNTHETIC), Arc::clone)
 }
 
 #[cfg(test)]
@@ -186,7 +197,7 @@ sel._domainkey  TXT   "v=DKIM1; p=abc"
         catalog
     }
 
-    fn names(records: &[Record]) -> Vec<String> {
+    fn names(records: &[Arc<Record>]) -> Vec<String> {
         records.iter().map(ToString::to_string).collect()
     }
 

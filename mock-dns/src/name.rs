@@ -65,14 +65,15 @@ pub(crate) fn check_lengths(labels: &[Vec<u8>], text: &str) -> Result<(), NameEr
     Ok(())
 }
 
-/// Writes labels (leftmost first) as an absolute name in presentation format.
+/// Writes labels (leftmost first) as an absolute name in presentation
+/// format, lowercase.
 pub(crate) fn labels_to_name<L: AsRef<[u8]>>(labels: &[L]) -> String {
     if labels.is_empty() {
         return ".".to_owned();
     }
-    let mut out = String::new();
+    let mut out = String::with_capacity(labels.iter().map(|l| l.as_ref().len() + 1).sum());
     for label in labels {
-        escape_label(&label.as_ref().to_ascii_lowercase(), &mut out);
+        escape_label(label.as_ref(), &mut out);
         out.push('.');
     }
     out

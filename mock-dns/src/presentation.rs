@@ -82,9 +82,9 @@ pub(crate) fn quote_character_string(bytes: &[u8], out: &mut String) {
     out.push('"');
 }
 
-/// Writes one label: printable ASCII as is, the characters that mean
-/// something in a master file (`. \ " ( ) ; @ $`) backslash-escaped, any
-/// other byte as `\DDD`.
+/// Writes one label, lowercase: printable ASCII as is, the characters that
+/// mean something in a master file (`. \ " ( ) ; @ $`) backslash-escaped,
+/// any other byte as `\DDD`.
 pub(crate) fn escape_label(bytes: &[u8], out: &mut String) {
     for &byte in bytes {
         match byte {
@@ -92,7 +92,7 @@ pub(crate) fn escape_label(bytes: &[u8], out: &mut String) {
                 out.push('\\');
                 out.push(char::from(byte));
             }
-            0x21..=0x7e => out.push(char::from(byte)),
+            0x21..=0x7e => out.push(char::from(byte.to_ascii_lowercase())),
             _ => push_decimal_escape(byte, out),
         }
     }
@@ -134,7 +134,7 @@ mod tests {
     #[test]
     fn labels_escape_master_file_specials() {
         let mut out = String::new();
-        escape_label(b"a.b c@", &mut out);
+        escape_label(b"A.b c@", &mut out);
         assert_eq!(out, r"a\.b\032c\@");
     }
 }

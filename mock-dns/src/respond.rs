@@ -1,6 +1,8 @@
 //! One request in, at most one response out: decoding, faults, the catalog
 //! lookup, EDNS and truncation. Sockets are the server's business.
 
+use std::sync::Arc;
+
 use hickory_proto::{
     op::{Edns, Header, Message, MessageType, Metadata, OpCode, Query, ResponseCode},
     serialize::binary::{BinDecodable, BinDecoder},
@@ -11,6 +13,7 @@ use crate::{
     fault::Fault,
     log::{QueryLogEntry, Transport},
     lookup::{Answer, Rcode},
+    record::Record,
     wire::{WireError, name_from_wire, to_wire, type_mnemonic},
 };
 
@@ -48,27 +51,28 @@ pub(crate) fn respond(request: &[u8], transport: Transport, catalog: &Catalog) -
     if header.message_type == MessageType::Response {
         return Reply::default();
     }
-    let question = match header.counts.queries {
-        0 => None,
-        _ => Query::read(&mut decoder).ok(),
+    // A query is decoded once, whole; the question alone is read for the
+    // log only when that fails (or for another opcode).
+    let message = match header.op_code {
+        OpCode::Query => Message::from_vec(request).ok(),
+        _ => None,
     };
-    let logged = Logged {
-        name: question
-            .as_ref()
-            .map(|q| name_from_wire(q.name()))
-            .unwrap_or_default(),
-        qtype: question
-            .as_ref()
-            .map(|q| type_mnemonic(q.query_type()))
-            .unwrap_or_default(),
-        transport,
+    let logged = match message.as_ref().and_then(|m| m.queries.first()) {
+        Some(question) => Logged::of(Some(question), transport),
+        None => {
+            let question = match header.counts.queries {
+                0 => None,
+                _ => Query::read(&mut decoder).ok(),
+            };
+            Logged::of(question.as_ref(), transport)
+        }
     };
 
     if header.op_code != OpCode::Query {
         return logged.reply(error_response(&header, ResponseCode::NotImp), "NOTIMP");
     }
-    let request = match Message::from_vec(request) {
-        Ok(message) if message.queries.len() == 1 => message,
+    let request = match message {
+        Some(message) if message.queries.len() == 1 => message,
         _ => return logged.reply(error_response(&header, ResponseCode::FormErr), "FORMERR"),
     };
     let query = &request.queries[0];
@@ -90,8 +94,15 @@ pub(crate) fn respond(request: &[u8], transport: Transport, catalog: &Catalog) -
         Some(Fault::Truncate) | None => {}
     }
 
-    let answer = catalog.lookup(&logged.name, &logged.qtype);
-    let response = match full_response(&request, query, &answer) {
+    // Faults are settled above; the key is the question's labels, lowercase.
+    let key = query
+        .name()
+        .iter()
+        .rev()
+        .map(<[u8]>::to_ascii_lowercase)
+        .collect();
+    let answer = catalog.resolve(key, &logged.qtype);
+    let response = match full_response(&request, query, &logged.name, &answer) {
         Ok(response) => response,
         Err(_) => {
             let mut response = empty_response(&request);
@@ -116,12 +127,10 @@ pub(crate) fn respond(request: &[u8], transport: Transport, catalog: &Catalog) -
             }
         };
     }
+    let rcode = answer.rcode.name();
     Reply {
         response: Some(bytes),
-        entry: Some(logged.entry(
-            answer.rcode.name(),
-            answer.answers.iter().map(ToString::to_string).collect(),
-        )),
+        entry: Some(logged.into_entry(rcode, answer.answers)),
     }
 }
 
@@ -133,10 +142,24 @@ struct Logged {
 }
 
 impl Logged {
-    fn entry(&self, rcode: &str, answers: Vec<String>) -> QueryLogEntry {
+    /// `question`'s name (normalised) and type, `""` for each when there
+    /// is none.
+    fn of(question: Option<&Query>, transport: Transport) -> Logged {
+        Logged {
+            name: question
+                .map(|q| name_from_wire(q.name()))
+                .unwrap_or_default(),
+            qtype: question
+                .map(|q| type_mnemonic(q.query_type()))
+                .unwrap_or_default(),
+            transport,
+        }
+    }
+
+    fn into_entry(self, rcode: &str, answers: Vec<Arc<Record>>) -> QueryLogEntry {
         QueryLogEntry {
-            name: self.name.clone(),
-            qtype: self.qtype.clone(),
+            name: self.name,
+            qtype: self.qtype,
             transport: self.transport,
             rcode: rcode.to_owned(),
             answers,
@@ -144,10 +167,10 @@ impl Logged {
     }
 
     /// A reply with no answers to log.
-    fn reply(&self, response: Option<Vec<u8>>, rcode: &str) -> Reply {
+    fn reply(self, response: Option<Vec<u8>>, rcode: &str) -> Reply {
         Reply {
             response,
-            entry: Some(self.entry(rcode, Vec::new())),
+            entry: Some(self.into_entry(rcode, Vec::new())),
         }
     }
 }
@@ -177,14 +200,18 @@ fn empty_response(request: &Message) -> Message {
 
 /// The response for `answer`. Records owned by the question name take the
 /// question's spelling (case), as servers that echo the question do.
-fn full_response(request: &Message, query: &Query, answer: &Answer) -> Result<Message, WireError> {
+fn full_response(
+    request: &Message,
+    query: &Query,
+    qname: &str,
+    answer: &Answer,
+) -> Result<Message, WireError> {
     let mut response = empty_response(request);
     response.metadata.response_code = match answer.rcode {
         Rcode::NoError => ResponseCode::NoError,
         Rcode::NxDomain => ResponseCode::NXDomain,
         Rcode::ServFail => ResponseCode::ServFail,
     };
-    let qname = name_from_wire(query.name());
     for record in &answer.answers {
         let owner = (record.name == qname).then(|| query.name());
         response.add_answer(to_wire(record, owner)?);
@@ -204,7 +231,6 @@ mod tests {
     use hickory_proto::rr::{Name, RecordType};
 
     use super::*;
-    use crate::record::Record;
 
     fn query(name: &str, rtype: RecordType, edns: Option<u16>) -> Vec<u8> {
         let mut message = Message::query();
@@ -248,6 +274,24 @@ mod tests {
         assert_eq!(
             entry.to_string(),
             r#"udp example.com. TXT NOERROR | example.com. 300 IN TXT "v=spf1 -all""#
+        );
+    }
+
+    /// The server finds records by the question's labels as they came off
+    /// the wire: case does not matter, and a label holding a dot or a
+    /// space matches the record written with escapes.
+    #[test]
+    fn questions_find_records_by_their_labels() {
+        let catalog = Catalog::new();
+        catalog.add(Record::txt(r"A\.b\032c.Example.com", 300, "odd"));
+        let name = Name::from_labels([&b"a.B c"[..], b"EXAMPLE", b"com"]).unwrap();
+        let mut message = Message::query();
+        message.add_query(Query::query(name, RecordType::TXT));
+        let reply = respond(&message.to_vec().unwrap(), Transport::Udp, &catalog);
+        assert_eq!(decode(&reply).answers.len(), 1);
+        assert_eq!(
+            reply.entry.unwrap().to_string(),
+            r#"udp a\.b\032c.example.com. TXT NOERROR | a\.b\032c.example.com. 300 IN TXT "odd""#
         );
     }
 

@@ -487,7 +487,11 @@ mod tests {
                 qtype: "TXT".into(),
                 transport: Transport::Udp,
                 rcode: "NOERROR".into(),
-                answers: vec![r#"example.com. 300 IN TXT "v=spf1 ip4:192.0.2.0/24 -all""#.into()],
+                answers: vec![Arc::new(Record::txt(
+                    "example.com",
+                    300,
+                    "v=spf1 ip4:192.0.2.0/24 -all"
+                ))],
             }]
         );
     }

@@ -31,10 +31,23 @@ type Field<'m> = (&'m [u8], &'m [u8]);
 /// in the future. A message without DKIM-Signature gives an empty `Vec`.
 /// The keys of all signatures are looked up at the same time.
 pub async fn verify(lookup: &impl Lookup, message: &[u8], now: u64) -> Vec<DkimOutcome> {
-    let (fields, body_offset) = match AuthenticatedMessage::parse(message) {
-        Some(parsed) => (parsed.headers, parsed.body_offset),
-        None => return Vec::new(),
-    };
+    match AuthenticatedMessage::parse(message) {
+        Some(parsed) => verify_parsed(lookup, message, &parsed, now).await,
+        None => Vec::new(),
+    }
+}
+
+/// [`verify`] of a message the caller has parsed already (the judge, which
+/// needs the header fields for DMARC and ARC too): the same outcomes
+/// without splitting the message a second time.
+pub(crate) async fn verify_parsed(
+    lookup: &impl Lookup,
+    message: &[u8],
+    parsed: &AuthenticatedMessage<'_>,
+    now: u64,
+) -> Vec<DkimOutcome> {
+    let fields = &parsed.headers;
+    let body_offset = parsed.body_offset;
     let body = message
         .get(usize::try_from(body_offset).unwrap_or(usize::MAX)..)
         .unwrap_or_default();
@@ -43,7 +56,7 @@ pub async fn verify(lookup: &impl Lookup, message: &[u8], now: u64) -> Vec<DkimO
         .iter()
         .enumerate()
         .filter(|(_, (name, _))| trim_fws(name).eq_ignore_ascii_case(b"DKIM-Signature"))
-        .map(|(index, _)| prepare(&fields, index, &mut bodies, now))
+        .map(|(index, _)| prepare(fields, index, &mut bodies, now))
         .collect();
     // A decided step asks nothing; its empty answer is never read.
     let answers = join_all(steps.iter().map(|step| async move {

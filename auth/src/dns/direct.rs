@@ -17,11 +17,11 @@ use std::{
 };
 
 use mail_auth::hickory_resolver::proto::{
-    op::{Edns, Message, MessageType, Query, ResponseCode},
+    op::{Message, MessageType, ResponseCode},
     rr::{Name, RData, RecordType},
 };
 use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
+    io::{AsyncReadExt, AsyncWriteExt, Interest},
     net::{TcpStream, UdpSocket},
     time::{Instant, timeout_at},
 };
@@ -41,11 +41,19 @@ const UDP_BUFFER: usize = 4096;
 const IDLE_SOCKETS: usize = 64;
 
 /// A DNS client of one nameserver. Share it by reference; it keeps a few
-/// connected UDP sockets for reuse and nothing else.
+/// connected UDP sockets (each with its receive buffer) for reuse and
+/// nothing else.
 pub struct DirectLookup {
     server: SocketAddr,
     timeout: Duration,
-    idle: Mutex<Vec<UdpSocket>>,
+    idle: Mutex<Vec<Idle>>,
+}
+
+/// A connected UDP socket between two questions, and the buffer its
+/// answers are received into.
+struct Idle {
+    socket: UdpSocket,
+    buffer: Vec<u8>,
 }
 
 impl DirectLookup {
@@ -78,7 +86,7 @@ impl DirectLookup {
     async fn query(&self, name: &str, rtype: RecordType) -> Answer<RData> {
         let name = rdata::to_name(name)?;
         let id = random_id();
-        let request = request(id, &name, rtype)?;
+        let request = request(id, &name, rtype);
         let deadline = Instant::now() + self.timeout;
         let timed_out = || DnsError::Temporary("request timed out".to_string());
         let udp = timeout_at(deadline, self.udp(&request, id, &name, rtype))
@@ -103,14 +111,16 @@ impl DirectLookup {
         name: &Name,
         rtype: RecordType,
     ) -> Result<Option<Message>, DnsError> {
-        let socket = match self.take_idle() {
-            Some(socket) => socket,
-            None => self.bind().await.map_err(io_error)?,
+        let Idle { socket, mut buffer } = match self.take_idle() {
+            Some(idle) => idle,
+            None => Idle {
+                socket: self.bind().await.map_err(io_error)?,
+                // On the heap and not zeroed: the future of a lookup stays
+                // small, and the judge's, which holds many, is cheap to move.
+                buffer: Vec::with_capacity(UDP_BUFFER),
+            },
         };
         socket.send(request).await.map_err(io_error)?;
-        // On the heap and not zeroed: the future of a lookup stays small,
-        // and the judge's, which holds many, is cheap to move.
-        let mut buffer = Vec::with_capacity(UDP_BUFFER);
         loop {
             buffer.clear();
             let len = socket.recv_buf(&mut buffer).await.map_err(io_error)?;
@@ -118,7 +128,16 @@ impl DirectLookup {
                 return Ok(None);
             }
             if let Some(response) = response_to(&buffer, id, name, rtype) {
-                self.put_idle(socket);
+                // The answer was the one datagram awaited. Marking the
+                // socket not readable saves its next question a receive
+                // that could only fail with EAGAIN; a datagram arriving
+                // later makes it readable again (and one already queued,
+                // a late answer, is read and skipped when the next answer
+                // arrives).
+                let _ = socket.try_io(Interest::READABLE, || {
+                    Err::<(), _>(std::io::ErrorKind::WouldBlock.into())
+                });
+                self.put_idle(Idle { socket, buffer });
                 return Ok(Some(response));
             }
         }
@@ -163,11 +182,11 @@ impl DirectLookup {
         Ok(socket)
     }
 
-    fn take_idle(&self) -> Option<UdpSocket> {
+    fn take_idle(&self) -> Option<Idle> {
         self.idle.lock().ok()?.pop()
     }
 
-    fn put_idle(&self, socket: UdpSocket) {
+    fn put_idle(&self, socket: Idle) {
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < IDLE_SOCKETS
         {
@@ -193,18 +212,35 @@ fn random_id() -> u16 {
     hasher.finish() as u16
 }
 
-/// One question, recursion desired, with EDNS0.
-fn request(id: u16, name: &Name, rtype: RecordType) -> Result<Vec<u8>, DnsError> {
-    let mut message = Message::query();
-    message.metadata.id = id;
-    message.metadata.recursion_desired = true;
-    message.add_query(Query::query(name.clone(), rtype));
-    let mut edns = Edns::new();
-    edns.set_max_payload(EDNS_PAYLOAD);
-    message.set_edns(edns);
-    message
-        .to_vec()
-        .map_err(|e| DnsError::InvalidName(format!("{name}: {e}")))
+/// One question of class IN, recursion desired, with an EDNS0 OPT
+/// record offering [`EDNS_PAYLOAD`]: the bytes of RFC 1035 §4.1 and RFC
+/// 6891 §6.1, written out (a test holds them to hickory's encoder). The
+/// name is uncompressed; [`rdata::to_name`] has checked its lengths.
+fn request(id: u16, name: &Name, rtype: RecordType) -> Vec<u8> {
+    const RECURSION_DESIRED: u16 = 0x0100;
+    const CLASS_IN: u16 = 1;
+    const TYPE_OPT: u16 = 41;
+    let mut out = Vec::with_capacity(12 + name.len() + 2 + 4 + 11);
+    // Header: ID, flags, one question, no answer or authority, one
+    // additional (the OPT record).
+    for field in [id, RECURSION_DESIRED, 1, 0, 0, 1] {
+        out.extend_from_slice(&field.to_be_bytes());
+    }
+    for label in name.iter() {
+        // At most 63 bytes: to_name refuses longer labels.
+        out.push(label.len() as u8);
+        out.extend_from_slice(label);
+    }
+    out.push(0);
+    out.extend_from_slice(&u16::from(rtype).to_be_bytes());
+    out.extend_from_slice(&CLASS_IN.to_be_bytes());
+    // OPT: the root name, its type, the payload size as its class, a TTL
+    // of zeros (extended RCODE, version 0, no DO bit) and no options.
+    out.push(0);
+    out.extend_from_slice(&TYPE_OPT.to_be_bytes());
+    out.extend_from_slice(&EDNS_PAYLOAD.to_be_bytes());
+    out.extend_from_slice(&[0; 6]);
+    out
 }
 
 /// `bytes` when they are the response to this question: the same ID, a
@@ -362,6 +398,36 @@ mod tests {
             direct.ptr("192.0.2.1".parse().unwrap()).await.unwrap(),
             ["host:odd/name.example.com"]
         );
+    }
+
+    /// The request written out byte by byte is the one hickory's encoder
+    /// writes for the same question, EDNS0 payload size and flags.
+    #[test]
+    fn requests_are_what_hickory_encodes() {
+        use mail_auth::hickory_resolver::proto::op::{Edns, Query};
+        for (name, rtype) in [
+            ("example.com", RecordType::TXT),
+            ("sel._domainkey.Example.COM.", RecordType::TXT),
+            ("host:odd/name.example.com", RecordType::A),
+            ("10.2.0.192.in-addr.arpa", RecordType::PTR),
+            ("mx.example", RecordType::MX),
+            ("example", RecordType::AAAA),
+            ("x", RecordType::SOA),
+        ] {
+            let name = rdata::to_name(name).unwrap();
+            let mut message = Message::query();
+            message.metadata.id = 0xbeef;
+            message.metadata.recursion_desired = true;
+            message.add_query(Query::query(name.clone(), rtype));
+            let mut edns = Edns::new();
+            edns.set_max_payload(EDNS_PAYLOAD);
+            message.set_edns(edns);
+            assert_eq!(
+                request(0xbeef, &name, rtype),
+                message.to_vec().unwrap(),
+                "{name} {rtype}"
+            );
+        }
     }
 
     /// Many questions at once from one client: each gets its own answer.

@@ -150,6 +150,7 @@ impl DnsQuery {
     pub fn from_log(entries: &[mock_dns::QueryLogEntry], path: usize) -> Vec<DnsQuery> {
         let mut out: Vec<DnsQuery> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
+            let answers = e.answer_lines();
             let client = if i < path {
                 DnsClient::Path
             } else {
@@ -160,7 +161,7 @@ impl DnsQuery {
                     && q.name == e.name
                     && q.qtype == e.qtype
                     && q.rcode == e.rcode
-                    && q.answers == e.answers
+                    && q.answers == answers
             }) {
                 Some(q) => q.count += 1,
                 None => out.push(DnsQuery {
@@ -168,7 +169,7 @@ impl DnsQuery {
                     name: e.name.clone(),
                     qtype: e.qtype.clone(),
                     rcode: e.rcode.clone(),
-                    answers: e.answers.clone(),
+                    answers,
                     count: 1,
                 }),
             }

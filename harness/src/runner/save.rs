@@ -287,7 +287,7 @@ pub fn save_run(folder: &Path, run: &ScenarioRun) -> std::io::Result<PathBuf> {
                 q.name,
                 q.qtype,
                 q.rcode,
-                q.answers.join(" | ")
+                q.answer_lines().join(" | ")
             )
         })
         .collect();
