@@ -11,18 +11,20 @@
 //! record is never judged stale.
 
 /// [`Lookup`] for a client that asks one question with its inherent
-/// `async fn query(&self, name: &str, rtype: RecordType) -> Answer<RData>`
-/// (hickory's record data): each of the five questions is one `query` of
-/// its type, keeping the records of that type from the answer. Defined
-/// before the clients' modules, which use it.
+/// `async fn query(&self, name: &str, rtype: RecordType) -> Answer<D>`:
+/// each of the five questions is one `query` of its type, keeping the
+/// records of that type from the answer. `$data` names the module (of
+/// `dns`) whose functions `txt`, `a`, `aaaa`, `mx` and `ptr` take a `D`
+/// and give the value of that type, if it is one. Defined before the
+/// clients' modules, which use it.
 macro_rules! lookup_by_query {
-    ($client:ty) => {
+    ($client:ty, $data:ident) => {
         impl $crate::dns::Lookup for $client {
             async fn txt(&self, name: &str) -> $crate::dns::Answer<Vec<u8>> {
                 let records = self.query(name, RecordType::TXT).await?;
                 Ok(records
                     .into_iter()
-                    .filter_map($crate::dns::rdata::txt)
+                    .filter_map($crate::dns::$data::txt)
                     .collect())
             }
 
@@ -30,7 +32,7 @@ macro_rules! lookup_by_query {
                 let records = self.query(name, RecordType::A).await?;
                 Ok(records
                     .into_iter()
-                    .filter_map($crate::dns::rdata::a)
+                    .filter_map($crate::dns::$data::a)
                     .collect())
             }
 
@@ -38,7 +40,7 @@ macro_rules! lookup_by_query {
                 let records = self.query(name, RecordType::AAAA).await?;
                 Ok(records
                     .into_iter()
-                    .filter_map($crate::dns::rdata::aaaa)
+                    .filter_map($crate::dns::$data::aaaa)
                     .collect())
             }
 
@@ -46,7 +48,7 @@ macro_rules! lookup_by_query {
                 let records = self.query(name, RecordType::MX).await?;
                 Ok(records
                     .into_iter()
-                    .filter_map($crate::dns::rdata::mx)
+                    .filter_map($crate::dns::$data::mx)
                     .collect())
             }
 
@@ -55,7 +57,7 @@ macro_rules! lookup_by_query {
                 let records = self.query(&name, RecordType::PTR).await?;
                 Ok(records
                     .into_iter()
-                    .filter_map($crate::dns::rdata::ptr)
+                    .filter_map($crate::dns::$data::ptr)
                     .collect())
             }
         }
@@ -65,6 +67,7 @@ macro_rules! lookup_by_query {
 mod direct;
 mod hickory;
 mod rdata;
+mod reply;
 
 use std::{
     future::Future,

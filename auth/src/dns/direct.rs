@@ -17,8 +17,8 @@ use std::{
 };
 
 use mail_auth::hickory_resolver::proto::{
-    op::{Message, MessageType, ResponseCode},
-    rr::{Name, RData, RecordType},
+    op::ResponseCode,
+    rr::{Name, RecordType},
 };
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt, Interest},
@@ -26,7 +26,10 @@ use tokio::{
     time::{Instant, timeout_at},
 };
 
-use super::{Answer, DnsError, rdata};
+use super::{
+    Answer, DnsError, rdata,
+    reply::{self, Data, Reply},
+};
 
 /// The EDNS0 UDP payload size offered: the DNS Flag Day 2020 value, as
 /// hickory offers.
@@ -83,7 +86,7 @@ impl DirectLookup {
         self.query(name, RecordType::SOA).await.map(|_| ())
     }
 
-    async fn query(&self, name: &str, rtype: RecordType) -> Answer<RData> {
+    async fn query(&self, name: &str, rtype: RecordType) -> Answer<Data> {
         let name = rdata::to_name(name)?;
         let id = random_id();
         let request = request(id, &name, rtype);
@@ -93,12 +96,12 @@ impl DirectLookup {
             .await
             .map_err(|_| timed_out())??;
         let response = match udp {
-            Some(response) if !response.metadata.truncation => response,
+            Some(response) if !response.truncated => response,
             _ => timeout_at(deadline, self.tcp(&request, id, &name, rtype))
                 .await
                 .map_err(|_| timed_out())??,
         };
-        answer(response, rtype)
+        answer(response)
     }
 
     /// The answer over UDP; `None` when it did not fit the buffer.
@@ -110,7 +113,7 @@ impl DirectLookup {
         id: u16,
         name: &Name,
         rtype: RecordType,
-    ) -> Result<Option<Message>, DnsError> {
+    ) -> Result<Option<Reply>, DnsError> {
         let Idle { socket, mut buffer } = match self.take_idle() {
             Some(idle) => idle,
             None => Idle {
@@ -127,7 +130,7 @@ impl DirectLookup {
             if len >= UDP_BUFFER {
                 return Ok(None);
             }
-            if let Some(response) = response_to(&buffer, id, name, rtype) {
+            if let Some(response) = reply::read(&buffer, id, name, rtype) {
                 // The answer was the one datagram awaited. Marking the
                 // socket not readable saves its next question a receive
                 // that could only fail with EAGAIN; a datagram arriving
@@ -150,7 +153,7 @@ impl DirectLookup {
         id: u16,
         name: &Name,
         rtype: RecordType,
-    ) -> Result<Message, DnsError> {
+    ) -> Result<Reply, DnsError> {
         let mut stream = TcpStream::connect(self.server).await.map_err(io_error)?;
         stream.set_nodelay(true).map_err(io_error)?;
         let len = u16::try_from(request.len())
@@ -163,7 +166,7 @@ impl DirectLookup {
             let len = usize::from(stream.read_u16().await.map_err(io_error)?);
             let mut bytes = vec![0; len];
             stream.read_exact(&mut bytes).await.map_err(io_error)?;
-            if let Some(response) = response_to(&bytes, id, name, rtype) {
+            if let Some(response) = reply::read(&bytes, id, name, rtype) {
                 return Ok(response);
             }
         }
@@ -243,30 +246,12 @@ fn request(id: u16, name: &Name, rtype: RecordType) -> Vec<u8> {
     out
 }
 
-/// `bytes` when they are the response to this question: the same ID, a
-/// response, the question echoed.
-fn response_to(bytes: &[u8], id: u16, name: &Name, rtype: RecordType) -> Option<Message> {
-    let message = Message::from_vec(bytes).ok()?;
-    let ours = message.metadata.id == id
-        && message.metadata.message_type == MessageType::Response
-        && message
-            .queries
-            .first()
-            .is_some_and(|q| q.query_type() == rtype && q.name() == name);
-    ours.then_some(message)
-}
-
 /// NXDOMAIN and NODATA are answers; another response code is temporary,
 /// worded as hickory's resolver words it so that verdicts read the same
 /// whichever client asked.
-fn answer(response: Message, rtype: RecordType) -> Answer<RData> {
-    match response.metadata.response_code {
-        ResponseCode::NoError => Ok(response
-            .answers
-            .into_iter()
-            .filter(|r| r.record_type() == rtype)
-            .map(|r| r.data)
-            .collect()),
+fn answer(response: Reply) -> Answer<Data> {
+    match ResponseCode::from(0, response.rcode) {
+        ResponseCode::NoError => Ok(response.records),
         ResponseCode::NXDomain => Err(DnsError::NxDomain),
         other => Err(DnsError::Temporary(format!(
             "DNS error: error response: {other}"
@@ -278,7 +263,7 @@ fn io_error(e: std::io::Error) -> DnsError {
     DnsError::Temporary(format!("io error: {e}"))
 }
 
-lookup_by_query!(DirectLookup);
+lookup_by_query!(DirectLookup, reply);
 
 #[cfg(test)]
 mod tests {
@@ -404,7 +389,7 @@ mod tests {
     /// writes for the same question, EDNS0 payload size and flags.
     #[test]
     fn requests_are_what_hickory_encodes() {
-        use mail_auth::hickory_resolver::proto::op::{Edns, Query};
+        use mail_auth::hickory_resolver::proto::op::{Edns, Message, Query};
         for (name, rtype) in [
             ("example.com", RecordType::TXT),
             ("sel._domainkey.Example.COM.", RecordType::TXT),

@@ -103,4 +103,4 @@ fn classify(err: NetError) -> Answer<RData> {
     }
 }
 
-lookup_by_query!(HickoryLookup);
+lookup_by_query!(HickoryLookup, rdata);

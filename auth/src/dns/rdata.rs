@@ -38,8 +38,14 @@ pub(super) fn to_name(name: &str) -> Result<Name, DnsError> {
 /// form [`to_name`] reads back. (`Name::to_ascii` escapes characters such
 /// as `:` and `/`, which a DNS label may hold and SPF names do use.)
 pub(super) fn without_dot(name: &Name) -> String {
+    joined(name.iter())
+}
+
+/// Labels joined with dots, each read as UTF-8 (lossily): a name as
+/// [`without_dot`] writes it, from labels read off the wire.
+pub(super) fn joined<'a>(labels: impl IntoIterator<Item = &'a [u8]>) -> String {
     let mut out = String::new();
-    for label in name.iter() {
+    for label in labels {
         if !out.is_empty() {
             out.push('.');
         }
