@@ -6,14 +6,17 @@
 //! (organizational domains from the Public Suffix List, `pct`) or RFC 9989
 //! (DNS tree walk, `psd`, `np`, `t`), chosen per call; ARC goes through
 //! mail-auth. DNS reaches the judge only through [`dns::Lookup`], which
-//! [`dns::HickoryLookup`] answers with a real DNS client; this crate knows
-//! no other crate of the workspace.
+//! two real DNS clients answer: [`dns::DirectLookup`] (one nameserver,
+//! queries written and answers read here) and [`dns::HickoryLookup`]
+//! (hickory's resolver); this crate knows no other crate of the workspace.
 //!
 //! # Layout
 //!
 //! - `result`: the vocabulary ([`SpfResult`], [`DkimResult`],
 //!   [`DmarcResult`], [`Policy`], [`DmarcSpec`]).
-//! - `dns`: the [`dns::Lookup`] trait, its answers and the hickory client.
+//! - `dns`: the [`dns::Lookup`] trait, its answers and the two clients
+//!   (`dns/direct.rs`, which reads responses with `dns/reply.rs`;
+//!   `dns/hickory.rs`), the record data they share (`dns/rdata.rs`).
 //! - `spf`: record parsing (`spf/record.rs`), macros (`spf/macros.rs`) and
 //!   `check_host()` (`spf/eval.rs`).
 //! - `dkim`: the tag-list syntax (`dkim/tag_list.rs`), the DKIM-Signature

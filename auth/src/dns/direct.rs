@@ -80,7 +80,7 @@ impl DirectLookup {
 
     /// Whether `name` exists, by its SOA query: `Ok` for records or NODATA,
     /// [`DnsError::NxDomain`] when it does not, a temporary error when the
-    /// server did not say (for a caller that needs a type the [`Lookup`]
+    /// server did not say (for a caller that needs a type the [`Lookup`](super::Lookup)
     /// trait lacks, as `HickoryLookup::resolver` serves hickory's callers).
     pub async fn exists(&self, name: &str) -> Result<(), DnsError> {
         self.query(name, RecordType::SOA).await.map(|_| ())
