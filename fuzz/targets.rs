@@ -135,12 +135,16 @@ fn catalog() -> Catalog {
 }
 
 /// The DNS request handler on arbitrary bytes, over UDP and TCP: any
-/// response decodes, is a response to the same id, and a query that does
-/// not decode as one question gets FORMERR.
+/// response decodes, is a response to the same id, a query that does not
+/// decode as one question gets FORMERR, and the judge's DNS client reads
+/// the response as hickory does. The bytes themselves go through that
+/// client's reader as well, as a datagram it might receive.
 pub fn dns_respond(data: &[u8]) {
     thread_local! {
         static CATALOG: Catalog = catalog();
     }
+    // Any bytes, read by the judge's client as a response: no panic.
+    let _ = mailharness_auth::dns::read_echoed(data);
     CATALOG.with(|catalog| {
         for transport in [Transport::Udp, Transport::Tcp] {
             let Some(bytes) = mock_dns::respond(catalog, data, transport) else {
@@ -163,8 +167,46 @@ pub fn dns_respond(data: &[u8]) {
             if opcode == u8::from(OpCode::Query) && !one_question {
                 assert_eq!(response.metadata.response_code, ResponseCode::FormErr);
             }
+            judge_reads_as_hickory(&bytes, &response);
         }
     });
+}
+
+/// The judge's DNS client (`DirectLookup`) reads a response of the mock
+/// DNS as hickory decodes it: the same TC flag, RCODE and records of the
+/// type asked.
+fn judge_reads_as_hickory(bytes: &[u8], response: &Message) {
+    use hickory_proto::rr::{Name, RData};
+    let Some(question) = response.queries.first() else {
+        return;
+    };
+    let joined = |name: &Name| {
+        name.iter()
+            .map(|label| String::from_utf8_lossy(label).into_owned())
+            .collect::<Vec<_>>()
+            .join(".")
+    };
+    let expected: Vec<Vec<u8>> = response
+        .answers
+        .iter()
+        .filter(|r| r.record_type() == question.query_type())
+        .map(|r| match &r.data {
+            RData::TXT(txt) => txt.txt_data.concat(),
+            RData::A(a) => a.0.to_string().into_bytes(),
+            RData::AAAA(aaaa) => aaaa.0.to_string().into_bytes(),
+            RData::MX(mx) => format!("{} {}", mx.preference, joined(&mx.exchange)).into_bytes(),
+            RData::PTR(ptr) => joined(&ptr.0).into_bytes(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let ours = mailharness_auth::dns::read_echoed(bytes)
+        .unwrap_or_else(|| panic!("the judge's client does not read a response hickory decodes"));
+    assert_eq!(ours.records, expected, "records of {question}");
+    assert_eq!(ours.truncated, response.metadata.truncation);
+    assert_eq!(
+        ours.rcode,
+        (u16::from(response.metadata.response_code) & 0x000f) as u8
+    );
 }
 
 /// Arbitrary message bytes through mail-auth's parser (what the verifier

@@ -76,6 +76,8 @@ use std::{
 
 pub use direct::DirectLookup;
 pub use hickory::HickoryLookup;
+#[doc(hidden)]
+pub use reply::{EchoedReply, read_echoed};
 
 /// Why a query has no records to give.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

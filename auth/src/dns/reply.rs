@@ -26,6 +26,48 @@ pub(super) struct Reply {
     pub records: Vec<Data>,
 }
 
+/// What [`read_echoed`] gives: the reply, each record as bytes.
+#[doc(hidden)]
+#[derive(Debug, PartialEq, Eq)]
+pub struct EchoedReply {
+    pub truncated: bool,
+    pub rcode: u8,
+    /// TXT: the joined strings; A, AAAA: the address as text; MX:
+    /// `preference exchange`; PTR: the target; other types: empty.
+    pub records: Vec<Vec<u8>>,
+}
+
+/// `bytes` read as the response to the question they echo, under their
+/// own ID, as [`DirectLookup`](super::DirectLookup) reads every datagram
+/// it receives: for the fuzz target `dns_respond`, which holds the reading
+/// to hickory's decoder on the mock DNS's responses and runs it on
+/// arbitrary bytes. `None` when [`read`] would not take them.
+pub fn read_echoed(bytes: &[u8]) -> Option<EchoedReply> {
+    let id = u16::from_be_bytes([*bytes.first()?, *bytes.get(1)?]);
+    let (labels, after) = read_name(bytes, 12)?;
+    let rtype = bytes.get(after..after + 2)?;
+    let rtype = RecordType::from(u16::from_be_bytes([rtype[0], rtype[1]]));
+    let name = Name::from_labels(labels).ok()?;
+    let reply = read(bytes, id, &name, rtype)?;
+    let records = reply
+        .records
+        .into_iter()
+        .map(|data| match data {
+            Data::Txt(bytes) => bytes,
+            Data::A(ip) => ip.to_string().into_bytes(),
+            Data::Aaaa(ip) => ip.to_string().into_bytes(),
+            Data::Mx(mx) => format!("{} {}", mx.preference, mx.exchange).into_bytes(),
+            Data::Ptr(target) => target.into_bytes(),
+            Data::Other => Vec::new(),
+        })
+        .collect();
+    Some(EchoedReply {
+        truncated: reply.truncated,
+        rcode: reply.rcode,
+        records,
+    })
+}
+
 /// The data of one answer record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Data {
