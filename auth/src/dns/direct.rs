@@ -7,7 +7,9 @@
 //! over a channel and the answer back over another; for the judge, which
 //! asks one known nameserver a handful of questions per message, those
 //! hops cost more than the round trip on loopback. Here a query is a send
-//! and a receive on a connected socket that the task itself polls.
+//! and a receive on a connected socket that the task itself polls; the
+//! query is written here and the answer read by `reply`, without building
+//! hickory's `Message` either way.
 
 use std::{
     hash::{BuildHasher, Hasher, RandomState},
