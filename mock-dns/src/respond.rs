@@ -14,7 +14,7 @@ use crate::{
     log::{QueryLogEntry, Transport},
     lookup::{Answer, Rcode},
     record::Record,
-    wire::{WireError, name_from_wire, to_wire, type_mnemonic},
+    wire::{WireError, key_from_wire, name_from_wire, to_wire, type_mnemonic},
 };
 
 /// The largest UDP response without EDNS (RFC 1035 §4.2.1).
@@ -94,14 +94,8 @@ pub(crate) fn respond(request: &[u8], transport: Transport, catalog: &Catalog) -
         Some(Fault::Truncate) | None => {}
     }
 
-    // Faults are settled above; the key is the question's labels, lowercase.
-    let key = query
-        .name()
-        .iter()
-        .rev()
-        .map(<[u8]>::to_ascii_lowercase)
-        .collect();
-    let answer = catalog.resolve(key, &logged.qtype);
+    // Faults are settled above.
+    let answer = catalog.resolve(key_from_wire(query.name()), &logged.qtype);
     let response = match full_response(&request, query, &logged.name, &answer) {
         Ok(response) => response,
         Err(_) => {

@@ -3,7 +3,7 @@
 use hickory_proto::rr::{self, Name, RecordType, rdata};
 
 use crate::{
-    name::{labels_to_name, name_labels},
+    name::{NameKey, labels_to_name, name_labels},
     record::{MAX_CHARACTER_STRING, RData, Record},
 };
 
@@ -26,6 +26,12 @@ pub(crate) fn wire_name(name: &str) -> Result<Name, WireError> {
 /// A question name as the catalog spells it: lowercase, absolute.
 pub(crate) fn name_from_wire(name: &Name) -> String {
     labels_to_name(&name.iter().collect::<Vec<_>>())
+}
+
+/// The catalog key of a question name (`name::name_key` of its spelling,
+/// straight from the labels as they came off the wire).
+pub(crate) fn key_from_wire(name: &Name) -> NameKey {
+    name.iter().rev().map(<[u8]>::to_ascii_lowercase).collect()
 }
 
 /// The mnemonic of a type, `TYPEnnn` (RFC 3597) for types without one.
@@ -102,6 +108,10 @@ mod tests {
         assert_eq!(name.num_labels(), 4);
         assert_eq!(name_from_wire(&name), "sel._domainkey.example.com.");
         assert_eq!(name_from_wire(&Name::root()), ".");
+        assert_eq!(
+            key_from_wire(&name),
+            crate::name::name_key("Sel._DomainKey.example.com.")
+        );
         assert!(wire_name(&format!("{}.com.", "a".repeat(64))).is_err());
     }
 

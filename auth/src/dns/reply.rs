@@ -171,23 +171,42 @@ fn data(bytes: &[u8], start: usize, rdata: &[u8], rtype: RecordType) -> Option<D
 
 /// The labels of the name at `bytes[pos..]`, following compression
 /// pointers, and the position just after the name where it started.
-/// Pointers must point backwards, so that they cannot loop.
-fn read_name(bytes: &[u8], mut pos: usize) -> Option<(Vec<&[u8]>, usize)> {
+fn read_name(bytes: &[u8], pos: usize) -> Option<(Vec<&[u8]>, usize)> {
     let mut labels = Vec::new();
+    let after = walk_name(bytes, pos, |label| labels.push(label))?;
+    Some((labels, after))
+}
+
+/// The position just after the name at `bytes[pos..]`, checked as
+/// [`read_name`] checks it, without keeping its labels (an answer's owner
+/// name).
+fn skip_name(bytes: &[u8], pos: usize) -> Option<usize> {
+    walk_name(bytes, pos, |_| {})
+}
+
+/// Gives each label of the name at `bytes[pos..]` to `label`, following
+/// compression pointers, and returns the position just after the name
+/// where it started. Pointers must point backwards, so that they cannot
+/// loop; the name must fit in 255 octets.
+fn walk_name<'a>(
+    bytes: &'a [u8],
+    mut pos: usize,
+    mut label: impl FnMut(&'a [u8]),
+) -> Option<usize> {
     let mut length = 1;
     let mut after = None;
     loop {
         let len = *bytes.get(pos)?;
         match len {
-            0 => return Some((labels, after.unwrap_or(pos + 1))),
+            0 => return Some(after.unwrap_or(pos + 1)),
             1..=63 => {
-                let label = bytes.get(pos + 1..pos + 1 + usize::from(len))?;
-                length += label.len() + 1;
+                let text = bytes.get(pos + 1..pos + 1 + usize::from(len))?;
+                length += text.len() + 1;
                 if length > MAX_NAME {
                     return None;
                 }
-                labels.push(label);
-                pos += 1 + label.len();
+                label(text);
+                pos += 1 + text.len();
             }
             0xc0..=0xff => {
                 let target = usize::from(u16::from_be_bytes([len, *bytes.get(pos + 1)?]) & 0x3fff);
@@ -201,12 +220,6 @@ fn read_name(bytes: &[u8], mut pos: usize) -> Option<(Vec<&[u8]>, usize)> {
             _ => return None,
         }
     }
-}
-
-/// The position just after the name at `bytes[pos..]`, checked as
-/// [`read_name`] checks it.
-fn skip_name(bytes: &[u8], pos: usize) -> Option<usize> {
-    read_name(bytes, pos).map(|(_, after)| after)
 }
 
 /// A read position in a message.

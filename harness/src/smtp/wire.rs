@@ -465,6 +465,15 @@ mod tests {
         let (mut client, server) = tokio::io::duplex(1 << 16);
         client.write_all(input).await.unwrap();
         client.shutdown().await.unwrap();
+        read_from(server, max_size, endings).await
+    }
+
+    /// One message read from `server`, and the rest of the stream.
+    async fn read_from(
+        server: tokio::io::DuplexStream,
+        max_size: usize,
+        endings: LineEndings,
+    ) -> (Message, Vec<u8>) {
         let mut wire = Wire::new(server);
         let message = wire.read_message(max_size, endings).await.unwrap();
         let mut rest = Vec::new();
@@ -576,12 +585,9 @@ mod tests {
             }
             client.shutdown().await.unwrap();
         });
-        let mut wire = Wire::new(server);
-        let message = wire.read_message(max_size, endings).await.unwrap();
-        let mut rest = Vec::new();
-        wire.reader.read_to_end(&mut rest).await.unwrap();
+        let read = read_from(server, max_size, endings).await;
         writer.await.unwrap();
-        (message, rest)
+        read
     }
 
     /// Whole lines taken from the buffer and lines read as they arrive, a
